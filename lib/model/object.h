@@ -46,6 +46,9 @@ struct ObjectMeta {
   std::string resource_version;
   std::string creation_timestamp;  // RFC 3339 as given, "" when absent
   int64_t generation = 0;          // 0 when absent
+  // Order of first arrival in the engine: breaks creationTimestamp ties and
+  // stands in for it when the input carries none.
+  uint64_t arrival = 0;
   StringPairs labels;              // sorted by key
   StringPairs annotations;         // sorted by key
 };

@@ -1,0 +1,224 @@
+/*
+ * gwapi — the Kubernetes Gateway API as an embeddable library.
+ *
+ * This header is the whole public interface and its specification. It
+ * compiles as C11 and as C++17.
+ *
+ * Conventions
+ *  - Every fallible call returns a gwapi_status (the numbers of
+ *    absl::StatusCode) and takes an optional `gwapi_error **err`. On failure,
+ *    when err is not NULL, *err receives an error the caller frees with
+ *    gwapi_error_free(). There is no thread-local error state.
+ *  - `**out` parameters hand ownership to the caller; getters lend memory
+ *    that stays valid as long as the object it was read from.
+ *  - Strings passed in are (pointer, length) pairs and are copied before the
+ *    call returns. Strings handed out are gwapi_str views, NUL-terminated as
+ *    well for convenience.
+ *  - Options structs start with `size_t sz` (set it to sizeof the struct you
+ *    compiled against); the library reads only the first sz bytes, so the
+ *    structs grow by appending fields. A NULL options pointer means defaults.
+ *  - Every *_free(NULL) is a no-op.
+ *  - Validation findings are data, not errors: applying an object the API
+ *    server would reject returns GWAPI_OK with the object marked rejected and
+ *    its field errors listed. Only undecodable input or misuse is an error.
+ *
+ * Thread-safety: a gwapi_engine is single-writer; calls on one engine must
+ * not overlap. Distinct engines are independent. Result objects are
+ * immutable and may be read from any thread.
+ */
+#ifndef GWAPI_GWAPI_H_
+#define GWAPI_GWAPI_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GWAPI_VERSION_MAJOR 0
+#define GWAPI_VERSION_MINOR 1
+#define GWAPI_VERSION_PATCH 0
+#define GWAPI_VERSION_STRING "0.1.0"
+/* The ABI generation: bumped when a symbol's meaning changes (never silently). */
+#define GWAPI_ABI_VERSION 1
+
+/* "0.1.0": the version of the loaded library (may differ from the header's). */
+const char *gwapi_version(void);
+/* GWAPI_ABI_VERSION of the loaded library. */
+uint32_t gwapi_abi_version(void);
+
+/* Status codes: the numbers of absl::StatusCode (and of gRPC). */
+typedef enum gwapi_status {
+  GWAPI_OK = 0,
+  GWAPI_CANCELLED = 1,
+  GWAPI_UNKNOWN = 2,
+  GWAPI_INVALID_ARGUMENT = 3,
+  GWAPI_DEADLINE_EXCEEDED = 4,
+  GWAPI_NOT_FOUND = 5,
+  GWAPI_ALREADY_EXISTS = 6,
+  GWAPI_PERMISSION_DENIED = 7,
+  GWAPI_RESOURCE_EXHAUSTED = 8,
+  GWAPI_FAILED_PRECONDITION = 9,
+  GWAPI_ABORTED = 10,
+  GWAPI_OUT_OF_RANGE = 11,
+  GWAPI_UNIMPLEMENTED = 12,
+  GWAPI_INTERNAL = 13,
+  GWAPI_UNAVAILABLE = 14,
+  GWAPI_DATA_LOSS = 15,
+  GWAPI_UNAUTHENTICATED = 16
+} gwapi_status;
+
+/* "OK", "INVALID_ARGUMENT", ...; a static string ("UNKNOWN_STATUS" for
+ * numbers outside the enum). */
+const char *gwapi_status_name(gwapi_status status);
+
+/* A string the library lends: ptr is NUL-terminated, len excludes the NUL. */
+typedef struct gwapi_str {
+  const char *ptr;
+  size_t len;
+} gwapi_str;
+
+/* An error, owned by the caller. */
+typedef struct gwapi_error {
+  gwapi_status code;
+  /* What went wrong, one line. */
+  const char *message;
+  /* Where, when known: "document 2, line 7, column 3", a field path, or "". */
+  const char *location;
+  /* The system errno behind the error, or 0. */
+  int sys_errno;
+} gwapi_error;
+
+void gwapi_error_free(gwapi_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Engine                                                                   */
+
+typedef struct gwapi_engine gwapi_engine;
+
+/* Engine options; zero means the documented default. */
+typedef struct gwapi_engine_opts {
+  size_t sz;
+  /* GatewayClass controllerName the engine acts for; NUL-terminated, may be
+   * NULL. Default "gwapi.dev/gateway-controller". */
+  const char *controller_name;
+  /* Decode limits (see DecodeLimits in the docs). */
+  uint64_t max_input_bytes;  /* default 256 MiB */
+  uint64_t max_string_bytes; /* default 1 MiB */
+  uint32_t max_depth;        /* default 64 */
+  uint64_t max_objects;      /* default 1,000,000 per apply */
+  uint64_t max_alias_nodes;  /* default 100,000 (YAML alias expansion) */
+} gwapi_engine_opts;
+
+gwapi_status gwapi_engine_new(const gwapi_engine_opts *opts, gwapi_engine **out,
+                              gwapi_error **err);
+void gwapi_engine_free(gwapi_engine *engine);
+
+/* What happened to one object offered to the engine. */
+typedef enum gwapi_outcome {
+  /* Stored (created or updated). */
+  GWAPI_OUTCOME_ACCEPTED = 0,
+  /* Failed validation; the store keeps the previous version, if any. */
+  GWAPI_OUTCOME_REJECTED = 1,
+  /* A kind gwapi does not model; see the note. */
+  GWAPI_OUTCOME_IGNORED = 2,
+  /* Identical to the stored object; nothing changed. */
+  GWAPI_OUTCOME_UNCHANGED = 3
+} gwapi_outcome;
+
+/* One object in a result list. Every gwapi_str is lent by the list. */
+typedef struct gwapi_object_info {
+  size_t sz;
+  gwapi_str api_version;
+  gwapi_str kind;
+  gwapi_str ns; /* "" for cluster-scoped kinds */
+  gwapi_str name;
+  gwapi_outcome outcome;
+  int64_t generation;
+  /* Where the object was in the input ("document 2 (line 14)"), "" for
+   * listings. */
+  gwapi_str source;
+  /* Why the object was ignored, or "". */
+  gwapi_str note;
+  size_t error_count;
+} gwapi_object_info;
+
+/* One validation finding, as the API server reports it. */
+typedef struct gwapi_field_error {
+  size_t sz;
+  gwapi_str field;      /* "spec.rules[0].matches[0].path.value" */
+  gwapi_str type;       /* "Invalid value", "Required value", ... */
+  gwapi_str value;      /* the offending value as JSON, or "" */
+  gwapi_str detail;     /* the rule's message */
+  gwapi_str constraint; /* which schema constraint fired */
+  gwapi_str text;       /* the whole line: field: type: value: detail */
+} gwapi_field_error;
+
+/* A list of objects with their outcomes and field errors. Immutable. */
+typedef struct gwapi_object_list gwapi_object_list;
+
+size_t gwapi_object_list_count(const gwapi_object_list *list);
+/* Fills *info (info->sz must be set) for entry i. */
+gwapi_status gwapi_object_list_get(const gwapi_object_list *list, size_t i,
+                                   gwapi_object_info *info);
+/* Fills *fe (fe->sz must be set) for field error j of entry i. */
+gwapi_status gwapi_object_list_error(const gwapi_object_list *list, size_t i, size_t j,
+                                     gwapi_field_error *fe);
+/* The whole list as JSON: [{"apiVersion", "kind", "namespace", "name",
+ * "outcome", "generation", "source", "note", "errors": [{"field", "type",
+ * "value", "detail", "constraint", "text"}]}]. */
+gwapi_str gwapi_object_list_json(const gwapi_object_list *list);
+void gwapi_object_list_free(gwapi_object_list *list);
+
+/* Decodes `data` (multi-document YAML, a JSON object or array, or a List;
+ * any number of objects), validates every object as the API server would
+ * (CRD schema and CEL rules, defaults applied) and stores the valid ones.
+ * Each object is accepted or rejected on its own. Input that cannot be
+ * decoded at all (malformed YAML/JSON, a limit exceeded) fails the whole call
+ * with GWAPI_INVALID_ARGUMENT and changes nothing. On success *out (may be
+ * NULL if not wanted) lists every object of the input with its outcome. */
+gwapi_status gwapi_engine_apply(gwapi_engine *engine, const char *data, size_t len,
+                                gwapi_object_list **out, gwapi_error **err);
+
+/* Identifies a stored object. group "" is the core group. */
+typedef struct gwapi_object_key {
+  size_t sz;
+  const char *group;
+  size_t group_len;
+  const char *kind;
+  size_t kind_len;
+  const char *ns; /* "" or NULL for cluster-scoped kinds */
+  size_t ns_len;
+  const char *name;
+  size_t name_len;
+} gwapi_object_key;
+
+/* Removes a stored object (and any rejection recorded for it).
+ * GWAPI_NOT_FOUND when there is neither. */
+gwapi_status gwapi_engine_delete(gwapi_engine *engine, const gwapi_object_key *key,
+                                 gwapi_error **err);
+
+/* What to list. */
+typedef enum gwapi_list_filter {
+  GWAPI_LIST_STORED = 0,   /* accepted objects, as stored */
+  GWAPI_LIST_REJECTED = 1, /* the latest rejected version of each object */
+  GWAPI_LIST_ALL = 2
+} gwapi_list_filter;
+
+/* Lists objects sorted by group, kind, namespace, name. */
+gwapi_status gwapi_engine_list(const gwapi_engine *engine, gwapi_list_filter filter,
+                               gwapi_object_list **out, gwapi_error **err);
+
+/* The stored object (defaults applied) as JSON, in a buffer the caller
+ * frees with gwapi_string_free(). GWAPI_NOT_FOUND if absent. */
+gwapi_status gwapi_engine_get_json(const gwapi_engine *engine, const gwapi_object_key *key,
+                                   char **out, size_t *out_len, gwapi_error **err);
+
+void gwapi_string_free(char *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GWAPI_GWAPI_H_ */

@@ -1,0 +1,77 @@
+// The Engine: decodes input, validates it as the API server would, and keeps
+// the accepted objects. Later stages (status, snapshots) hang off it.
+// Thread-safety: single writer; calls must not overlap.
+#ifndef GWAPI_LIB_ENGINE_ENGINE_H_
+#define GWAPI_LIB_ENGINE_ENGINE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "lib/model/limits.h"
+#include "lib/model/object.h"
+#include "lib/model/store.h"
+#include "lib/validate/validator.h"
+
+namespace gwapi::engine {
+
+struct EngineOptions {
+  // The GatewayClass controllerName this engine acts for.
+  std::string controller_name = "gwapi.dev/gateway-controller";
+  model::DecodeLimits limits;
+};
+
+enum class Outcome { kAccepted, kRejected, kIgnored, kUnchanged };
+absl::string_view OutcomeName(Outcome o);  // "accepted", ...
+
+// What happened to one object of an input, or one listed object.
+struct ObjectResult {
+  model::ObjectKey key;
+  std::string api_version;
+  Outcome outcome = Outcome::kAccepted;
+  int64_t generation = 0;
+  std::string source;  // where in the input ("document 2 (line 14)")
+  std::string note;    // why it was ignored
+  std::vector<validate::FieldError> errors;
+};
+
+enum class ListFilter { kStored, kRejected, kAll };
+
+class Engine {
+ public:
+  static absl::StatusOr<std::unique_ptr<Engine>> Create(EngineOptions options);
+
+  // Decodes every object of `input` and stores the valid ones; see
+  // gwapi_engine_apply for the contract. Fails (changing nothing) only when
+  // the input cannot be decoded.
+  absl::StatusOr<std::vector<ObjectResult>> Apply(absl::string_view input);
+
+  // Removes the object and any rejection recorded for it; NotFound if
+  // there is neither.
+  absl::Status Delete(const model::ObjectKey& key);
+
+  // Sorted by key; rejected entries after stored ones for the same key.
+  std::vector<ObjectResult> List(ListFilter filter) const;
+
+  const model::Object* Get(const model::ObjectKey& key) const { return store_.Get(key); }
+  const model::Store& store() const { return store_; }
+  const EngineOptions& options() const { return options_; }
+
+ private:
+  explicit Engine(EngineOptions options) : options_(std::move(options)) {}
+  ObjectResult ApplyOne(model::Value value, std::string source);
+
+  EngineOptions options_;
+  const validate::SchemaSet* schemas_ = nullptr;
+  model::Store store_;
+  // The latest rejected version of each object, with its errors.
+  absl::flat_hash_map<model::ObjectKey, ObjectResult> rejected_;
+  uint64_t next_arrival_ = 1;
+};
+
+}  // namespace gwapi::engine
+
+#endif  // GWAPI_LIB_ENGINE_ENGINE_H_

@@ -1,0 +1,187 @@
+/* Exercises the C ABI from C11, compiled against the public header alone with
+ * -std=c11 -Wall -Wextra -pedantic -Werror and linked against libgwapi.so. */
+#include <gwapi/gwapi.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int failures = 0;
+
+#define CHECK(cond)                                                    \
+  do {                                                                 \
+    if (!(cond)) {                                                     \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+      ++failures;                                                      \
+    }                                                                  \
+  } while (0)
+
+static const char kSeed[] =
+    "apiVersion: gateway.networking.k8s.io/v1\n"
+    "kind: HTTPRoute\n"
+    "metadata:\n"
+    "  name: http\n"
+    "  namespace: default\n"
+    "spec:\n"
+    "  hostnames: [httpbin.example.com]\n"
+    "  rules:\n"
+    "  - backendRefs:\n"
+    "    - name: httpbin\n"
+    "      port: 8000\n"
+    "---\n"
+    "apiVersion: gateway.networking.k8s.io/v1\n"
+    "kind: HTTPRoute\n"
+    "metadata:\n"
+    "  name: bad\n"
+    "spec:\n"
+    "  hostnames: [Httpbin.example.com]\n"
+    "---\n"
+    "apiVersion: apps/v1\n"
+    "kind: Deployment\n"
+    "metadata:\n"
+    "  name: web\n";
+
+static int str_eq(gwapi_str s, const char *want) {
+  return s.len == strlen(want) && memcmp(s.ptr, want, s.len) == 0 && s.ptr[s.len] == '\0';
+}
+
+static void test_version(void) {
+  CHECK(strcmp(gwapi_version(), GWAPI_VERSION_STRING) == 0);
+  CHECK(gwapi_abi_version() == GWAPI_ABI_VERSION);
+  CHECK(strcmp(gwapi_status_name(GWAPI_OK), "OK") == 0);
+  CHECK(strcmp(gwapi_status_name(GWAPI_INVALID_ARGUMENT), "INVALID_ARGUMENT") == 0);
+  CHECK(strcmp(gwapi_status_name((gwapi_status)99), "UNKNOWN_STATUS") == 0);
+}
+
+static void test_free_null_is_noop(void) {
+  gwapi_engine_free(NULL);
+  gwapi_error_free(NULL);
+  gwapi_object_list_free(NULL);
+  gwapi_string_free(NULL);
+  CHECK(gwapi_object_list_count(NULL) == 0);
+}
+
+static void test_apply_list_delete(void) {
+  gwapi_engine *engine = NULL;
+  gwapi_error *err = NULL;
+  /* An options struct from an older, shorter header: only sz is read. */
+  gwapi_engine_opts opts;
+  memset(&opts, 0, sizeof(opts));
+  opts.sz = sizeof(size_t);
+  CHECK(gwapi_engine_new(&opts, &engine, &err) == GWAPI_OK);
+  CHECK(engine != NULL);
+  CHECK(err == NULL);
+
+  gwapi_object_list *list = NULL;
+  CHECK(gwapi_engine_apply(engine, kSeed, sizeof(kSeed) - 1, &list, &err) == GWAPI_OK);
+  CHECK(gwapi_object_list_count(list) == 3);
+
+  gwapi_object_info info;
+  memset(&info, 0, sizeof(info));
+  info.sz = sizeof(info);
+  CHECK(gwapi_object_list_get(list, 0, &info) == GWAPI_OK);
+  CHECK(info.outcome == GWAPI_OUTCOME_ACCEPTED);
+  CHECK(str_eq(info.kind, "HTTPRoute"));
+  CHECK(str_eq(info.ns, "default"));
+  CHECK(str_eq(info.name, "http"));
+  CHECK(info.generation == 1);
+  CHECK(info.error_count == 0);
+
+  CHECK(gwapi_object_list_get(list, 1, &info) == GWAPI_OK);
+  CHECK(info.outcome == GWAPI_OUTCOME_REJECTED);
+  CHECK(info.error_count >= 1);
+  gwapi_field_error fe;
+  memset(&fe, 0, sizeof(fe));
+  fe.sz = sizeof(fe);
+  CHECK(gwapi_object_list_error(list, 1, 0, &fe) == GWAPI_OK);
+  CHECK(str_eq(fe.field, "spec.hostnames[0]"));
+  CHECK(fe.text.len > fe.field.len);
+  CHECK(gwapi_object_list_error(list, 1, info.error_count, &fe) == GWAPI_INVALID_ARGUMENT);
+
+  CHECK(gwapi_object_list_get(list, 2, &info) == GWAPI_OK);
+  CHECK(info.outcome == GWAPI_OUTCOME_IGNORED);
+  CHECK(info.note.len > 0);
+  CHECK(gwapi_object_list_get(list, 3, &info) == GWAPI_INVALID_ARGUMENT);
+
+  gwapi_str json = gwapi_object_list_json(list);
+  CHECK(json.len > 0 && json.ptr[0] == '[');
+  gwapi_object_list_free(list);
+
+  /* Applying the same object again changes nothing. */
+  CHECK(gwapi_engine_apply(engine, kSeed, sizeof(kSeed) - 1, &list, NULL) == GWAPI_OK);
+  CHECK(gwapi_object_list_get(list, 0, &info) == GWAPI_OK);
+  CHECK(info.outcome == GWAPI_OUTCOME_UNCHANGED);
+  gwapi_object_list_free(list);
+
+  gwapi_object_key key;
+  memset(&key, 0, sizeof(key));
+  key.sz = sizeof(key);
+  key.group = "gateway.networking.k8s.io";
+  key.group_len = strlen(key.group);
+  key.kind = "HTTPRoute";
+  key.kind_len = strlen(key.kind);
+  key.ns = "default";
+  key.ns_len = strlen(key.ns);
+  key.name = "http";
+  key.name_len = strlen(key.name);
+
+  char *body = NULL;
+  size_t body_len = 0;
+  CHECK(gwapi_engine_get_json(engine, &key, &body, &body_len, &err) == GWAPI_OK);
+  /* CRD defaults were applied: backendRef weight 1, path match PathPrefix /. */
+  CHECK(body != NULL && strstr(body, "\"weight\":1") != NULL);
+  CHECK(body != NULL && strstr(body, "\"PathPrefix\"") != NULL);
+  CHECK(body != NULL && strlen(body) == body_len);
+  gwapi_string_free(body);
+
+  CHECK(gwapi_engine_list(engine, GWAPI_LIST_STORED, &list, NULL) == GWAPI_OK);
+  CHECK(gwapi_object_list_count(list) == 1);
+  gwapi_object_list_free(list);
+  CHECK(gwapi_engine_list(engine, GWAPI_LIST_REJECTED, &list, NULL) == GWAPI_OK);
+  CHECK(gwapi_object_list_count(list) == 1);
+  gwapi_object_list_free(list);
+
+  CHECK(gwapi_engine_delete(engine, &key, &err) == GWAPI_OK);
+  CHECK(gwapi_engine_delete(engine, &key, &err) == GWAPI_NOT_FOUND);
+  CHECK(err != NULL && err->code == GWAPI_NOT_FOUND && strstr(err->message, "http") != NULL);
+  gwapi_error_free(err);
+  err = NULL;
+
+  gwapi_engine_free(engine);
+}
+
+static void test_malformed_input_is_an_error_and_changes_nothing(void) {
+  gwapi_engine *engine = NULL;
+  gwapi_error *err = NULL;
+  CHECK(gwapi_engine_new(NULL, &engine, NULL) == GWAPI_OK);
+  static const char kBad[] = "kind: [unclosed\n";
+  gwapi_object_list *list = NULL;
+  CHECK(gwapi_engine_apply(engine, kBad, sizeof(kBad) - 1, &list, &err) ==
+        GWAPI_INVALID_ARGUMENT);
+  CHECK(list == NULL);
+  CHECK(err != NULL && err->code == GWAPI_INVALID_ARGUMENT);
+  CHECK(err != NULL && strlen(err->message) > 0 && strstr(err->location, "line") != NULL);
+  gwapi_error_free(err);
+
+  CHECK(gwapi_engine_list(engine, GWAPI_LIST_ALL, &list, NULL) == GWAPI_OK);
+  CHECK(gwapi_object_list_count(list) == 0);
+  gwapi_object_list_free(list);
+  gwapi_engine_free(engine);
+}
+
+static void test_misuse_is_invalid_argument(void) {
+  gwapi_error *err = NULL;
+  CHECK(gwapi_engine_new(NULL, NULL, &err) == GWAPI_INVALID_ARGUMENT);
+  gwapi_error_free(err);
+  CHECK(gwapi_engine_apply(NULL, "", 0, NULL, NULL) == GWAPI_INVALID_ARGUMENT);
+}
+
+int main(void) {
+  test_version();
+  test_free_null_is_noop();
+  test_apply_list_delete();
+  test_malformed_input_is_an_error_and_changes_nothing();
+  test_misuse_is_invalid_argument();
+  if (failures == 0) printf("abi_test: all checks passed\n");
+  return failures == 0 ? 0 : 1;
+}
