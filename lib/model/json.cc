@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "simdjson.h"
@@ -58,13 +59,12 @@ class Converter {
         simdjson::dom::object o = e.get_object().value_unsafe();
         Value::Object obj;
         obj.reserve(o.size());
+        // Keys point into the parser's buffer, which outlives this call.
+        absl::flat_hash_set<std::string_view> seen;
+        seen.reserve(o.size());
         for (simdjson::dom::key_value_pair kv : o) {
           if (kv.key.size() > limits_.max_string_bytes) return TooLong(kv.key.size());
-          bool duplicate = false;
-          for (Value::Member& m : obj) {
-            if (m.first == kv.key) duplicate = true;
-          }
-          if (duplicate) {
+          if (!seen.insert(kv.key).second) {
             // The API server's strict decoder rejects duplicate fields.
             return Error(absl::StrCat("duplicate field \"", absl::string_view(kv.key.data(), kv.key.size()), "\""));
           }
@@ -116,6 +116,12 @@ absl::StatusOr<Value> ParseJson(absl::string_view text, const DecodeLimits& limi
   if (err == simdjson::DEPTH_ERROR) {
     return absl::InvalidArgumentError(absl::StrCat(
         "malformed JSON: nesting deeper than ", limits.max_depth, " levels (max_depth)"));
+  }
+  if (err == simdjson::NUMBER_ERROR) {
+    // simdjson 3.0 rejects integers beyond 64 bits; no Gateway API field can
+    // hold one (every integer field is int32 or int64).
+    return absl::InvalidArgumentError(
+        "malformed JSON: a number is out of range (integers must fit in 64 bits)");
   }
   if (err) {
     return absl::InvalidArgumentError(

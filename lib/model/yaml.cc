@@ -3,12 +3,16 @@
 #include <yaml.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -27,16 +31,15 @@ bool IsOneOf(absl::string_view s, std::initializer_list<absl::string_view> set) 
   return false;
 }
 
-// Integer per YAML 1.1 as go-yaml v2 reads it: [-+]?(0b[01_]+|0[0-7_]+|
-// 0x[0-9a-fA-F_]+|[1-9][0-9_]*|0). Underscores are ignored.
-bool ParseYamlInt(absl::string_view s, int64_t* out) {
-  std::string digits;
+// strconv.ParseInt/ParseUint(s, 0, 64) as Go defines them: optional sign,
+// prefix 0x/0X, 0o/0O, 0b/0B or a bare leading 0 (octal), digits of that base.
+// Sets *is_int for values in int64, else *u for values in uint64 only.
+bool ParseGoInteger(absl::string_view s, int64_t* i, double* u, bool* is_int) {
   bool negative = false;
   if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
     negative = s[0] == '-';
     s.remove_prefix(1);
   }
-  if (s.empty()) return false;
   int base = 10;
   if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
     base = 16;
@@ -44,70 +47,75 @@ bool ParseYamlInt(absl::string_view s, int64_t* out) {
   } else if (s.size() > 2 && s[0] == '0' && (s[1] == 'b' || s[1] == 'B')) {
     base = 2;
     s.remove_prefix(2);
-  } else if (s.size() > 2 && s[0] == '0' && s[1] == 'o') {
+  } else if (s.size() > 2 && s[0] == '0' && (s[1] == 'o' || s[1] == 'O')) {
     base = 8;
     s.remove_prefix(2);
   } else if (s.size() > 1 && s[0] == '0') {
     base = 8;
     s.remove_prefix(1);
   }
+  if (s.empty()) return false;
+  unsigned __int128 v = 0;
   for (char c : s) {
-    if (c == '_') continue;
-    bool ok = (base == 2 && (c == '0' || c == '1')) || (base == 8 && c >= '0' && c <= '7') ||
-              (base == 10 && absl::ascii_isdigit(c)) || (base == 16 && absl::ascii_isxdigit(c));
-    if (!ok) return false;
-    digits.push_back(c);
+    int d;
+    if (absl::ascii_isdigit(c)) {
+      d = c - '0';
+    } else if (c >= 'a' && c <= 'f') {
+      d = c - 'a' + 10;
+    } else if (c >= 'A' && c <= 'F') {
+      d = c - 'A' + 10;
+    } else {
+      return false;
+    }
+    if (d >= base) return false;
+    v = v * base + d;
+    if (v > static_cast<unsigned __int128>(UINT64_MAX)) return false;
   }
-  if (digits.empty()) return false;
-  errno = 0;
-  char* end = nullptr;
-  unsigned long long v = std::strtoull(digits.c_str(), &end, base);
-  if (errno == ERANGE || *end != '\0') return false;
   if (negative) {
-    if (v > static_cast<unsigned long long>(INT64_MAX) + 1) return false;
-    *out = static_cast<int64_t>(0 - v);
+    if (v > static_cast<unsigned __int128>(INT64_MAX) + 1) return false;
+    *i = static_cast<int64_t>(0 - static_cast<uint64_t>(v));
+    *is_int = true;
+  } else if (v <= static_cast<unsigned __int128>(INT64_MAX)) {
+    *i = static_cast<int64_t>(v);
+    *is_int = true;
   } else {
-    if (v > static_cast<unsigned long long>(INT64_MAX)) return false;
-    *out = static_cast<int64_t>(v);
+    *u = static_cast<double>(static_cast<uint64_t>(v));
+    *is_int = false;
   }
   return true;
 }
 
-// Float per YAML 1.1: [-+]?([0-9][0-9_]*)?\.[0-9.]*([eE][-+][0-9]+)?, .inf, .nan.
-bool ParseYamlFloat(absl::string_view s, double* out) {
-  absl::string_view body = s;
-  bool negative = false;
-  if (!body.empty() && (body[0] == '-' || body[0] == '+')) {
-    negative = body[0] == '-';
-    body.remove_prefix(1);
-  }
-  if (IsOneOf(body, {".inf", ".Inf", ".INF"})) {
-    *out = negative ? -HUGE_VAL : HUGE_VAL;
-    return true;
-  }
-  if (s == ".nan" || s == ".NaN" || s == ".NAN") {
-    *out = std::nan("");
-    return true;
-  }
-  // Must look like a number: digits, one dot or an exponent.
-  bool digit = false, dot_or_exp = false;
-  std::string clean;
-  for (char c : s) {
-    if (c == '_') continue;
-    if (absl::ascii_isdigit(c)) {
-      digit = true;
-    } else if (c == '.' || c == 'e' || c == 'E') {
-      dot_or_exp = true;
-    } else if (c != '-' && c != '+') {
-      return false;
+// go-yaml v2's yamlStyleFloat: ^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$
+bool IsYamlStyleFloat(absl::string_view s) {
+  size_t i = 0;
+  auto digits = [&]() {
+    size_t start = i;
+    while (i < s.size() && absl::ascii_isdigit(s[i])) ++i;
+    return i > start;
+  };
+  if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    if (!digits()) return false;
+  } else {
+    if (!digits()) return false;
+    if (i < s.size() && s[i] == '.') {
+      ++i;
+      digits();
     }
-    clean.push_back(c);
   }
-  if (!digit || !dot_or_exp) return false;
-  return absl::SimpleAtod(clean, out);
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+    if (!digits()) return false;
+  }
+  return i == s.size();
 }
 
-// Resolves a plain (unquoted, untagged) scalar.
+// Resolves a plain (unquoted, untagged) scalar as go-yaml v2's resolve()
+// does: a fixed table of words, then — only for scalars starting with a
+// digit, sign or dot — int64, uint64 and float, underscores ignored.
+// Timestamps stay strings, as sigs.k8s.io/yaml turns them back into text.
 Value ResolvePlain(absl::string_view s) {
   if (s.empty() || IsOneOf(s, {"~", "null", "Null", "NULL"})) return Value();
   if (IsOneOf(s, {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"})) {
@@ -116,17 +124,78 @@ Value ResolvePlain(absl::string_view s) {
   if (IsOneOf(s, {"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"})) {
     return Value::Bool(false);
   }
+  if (IsOneOf(s, {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"})) {
+    return Value::Double(HUGE_VAL);
+  }
+  if (IsOneOf(s, {"-.inf", "-.Inf", "-.INF"})) return Value::Double(-HUGE_VAL);
+  if (IsOneOf(s, {".nan", ".NaN", ".NAN"})) return Value::Double(std::nan(""));
+  char c = s[0];
+  if (c == '.') {
+    double d;
+    if (IsYamlStyleFloat(s) && absl::SimpleAtod(s, &d)) return Value::Double(d);
+    return Value::String(std::string(s));
+  }
+  if (!absl::ascii_isdigit(c) && c != '-' && c != '+') return Value::String(std::string(s));
+  std::string plain;
+  plain.reserve(s.size());
+  for (char ch : s) {
+    if (ch != '_') plain.push_back(ch);
+  }
   int64_t i;
-  if (ParseYamlInt(s, &i)) return Value::Int(i);
+  double u;
+  bool is_int;
+  if (ParseGoInteger(plain, &i, &u, &is_int)) return is_int ? Value::Int(i) : Value::Double(u);
   double d;
-  if (ParseYamlFloat(s, &d)) return Value::Double(d);
+  if (IsYamlStyleFloat(plain) && absl::SimpleAtod(plain, &d)) return Value::Double(d);
   return Value::String(std::string(s));
+}
+
+// How sigs.k8s.io/yaml turns a non-string mapping key into a JSON key.
+std::string KeyText(const Value& key) {
+  if (key.is_double()) {
+    double d = key.double_value();
+    if (std::isnan(d)) return ".nan";
+    if (std::isinf(d)) return d > 0 ? ".inf" : "-.inf";
+    // strconv.FormatFloat(d, 'g', -1, 32): the shortest text that reads
+    // back as the same float32.
+    float f = static_cast<float>(d);
+    char buf[64];
+    int prec = 1;
+    for (; prec < 9; ++prec) {
+      std::snprintf(buf, sizeof(buf), "%.*e", prec - 1, static_cast<double>(f));
+      if (std::strtof(buf, nullptr) == f) break;
+    }
+    int exp = 0;
+    if (const char* e = std::strchr(buf, 'e')) exp = std::atoi(e + 1);
+    // Go's 'g' with the shortest precision switches to %e at exponent 6.
+    if (exp < -4 || exp >= 6) {
+      std::snprintf(buf, sizeof(buf), "%.*e", prec - 1, static_cast<double>(f));
+    } else {
+      std::snprintf(buf, sizeof(buf), "%.*f", std::max(prec - 1 - exp, 0), static_cast<double>(f));
+    }
+    return buf;
+  }
+  return key.ToJson();  // ints, booleans, null
+}
+
+// The depth of a value's tree: 0 for a scalar.
+size_t Depth(const Value& v) {
+  size_t d = 0;
+  if (v.is_array()) {
+    for (const Value& e : v.array()) d = std::max(d, Depth(e));
+    return d + 1;
+  }
+  if (v.is_object()) {
+    for (const Value::Member& m : v.object()) d = std::max(d, Depth(m.second));
+    return d + 1;
+  }
+  return 0;
 }
 
 // Owns a libyaml parser and the current event.
 class EventReader {
  public:
-  explicit EventReader(absl::string_view text) {
+  explicit EventReader(absl::string_view text) : text_(text) {
     yaml_parser_initialize(&parser_);
     yaml_parser_set_input_string(&parser_, reinterpret_cast<const unsigned char*>(text.data()),
                                  text.size());
@@ -142,8 +211,21 @@ class EventReader {
     if (have_event_) yaml_event_delete(&event_);
     have_event_ = false;
     if (!yaml_parser_parse(&parser_, &event_)) {
-      std::string location = absl::StrCat("line ", parser_.problem_mark.line + 1, ", column ",
-                                           parser_.problem_mark.column + 1);
+      size_t line = parser_.problem_mark.line + 1, column = parser_.problem_mark.column + 1;
+      if (parser_.error == YAML_READER_ERROR) {
+        // Encoding errors carry a byte offset, not a mark.
+        line = 1;
+        column = 1;
+        for (size_t i = 0; i < parser_.problem_offset && i < text_.size(); ++i) {
+          if (text_[i] == '\n') {
+            ++line;
+            column = 1;
+          } else {
+            ++column;
+          }
+        }
+      }
+      std::string location = absl::StrCat("line ", line, ", column ", column);
       absl::Status s = absl::InvalidArgumentError(
           absl::StrCat("malformed YAML at ", location, ": ",
                        parser_.problem ? parser_.problem : "parse error",
@@ -157,6 +239,7 @@ class EventReader {
   const yaml_event_t& event() const { return event_; }
 
  private:
+  absl::string_view text_;
   yaml_parser_t parser_;
   yaml_event_t event_;
   bool have_event_ = false;
@@ -220,6 +303,7 @@ class Builder {
           return Error(absl::StrCat("YAML aliases expand to more than ", limits_.max_alias_nodes,
                                     " nodes (max_alias_nodes)"));
         }
+        if (depth + Depth(it->second) > limits_.max_depth) return DepthError();
         *out = it->second;
         return absl::OkStatus();
       }
@@ -262,6 +346,7 @@ class Builder {
         std::string anchor = AnchorOf(e.data.mapping_start.anchor);
         *out = Value::MakeObject();
         std::vector<Value> merges;
+        absl::flat_hash_set<std::string> seen;
         for (;;) {
           GWAPI_RETURN_IF_ERROR(reader_.Next());
           if (reader_.event().type == YAML_MAPPING_END_EVENT) break;
@@ -275,7 +360,7 @@ class Builder {
           } else if (key.is_object() || key.is_array()) {
             return Error("mapping keys must be scalars");
           } else {
-            key_text = key.ToJson();  // as sigs.k8s.io/yaml stringifies keys
+            key_text = KeyText(key);
           }
           GWAPI_RETURN_IF_ERROR(reader_.Next());
           path_.push_back(absl::StrCat(path_.empty() ? "" : ".", key_text));
@@ -287,7 +372,7 @@ class Builder {
             merges.push_back(std::move(v));
             continue;
           }
-          if (out->Find(key_text) != nullptr) {
+          if (!seen.insert(key_text).second) {
             return Error(absl::StrCat("duplicate field \"", key_text, "\""));
           }
           out->mutable_object().emplace_back(std::move(key_text), std::move(v));
