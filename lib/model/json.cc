@@ -98,6 +98,111 @@ class Converter {
   std::vector<std::string> path_;
 };
 
+// simdjson's DOM reports what went wrong but not where. On that (rare) path
+// this small scanner walks the text again and returns the byte offset of the
+// first syntax error, nesting excess or over-long integer.
+size_t FindJsonErrorOffset(absl::string_view t, size_t max_depth) {
+  enum class Want { kValue, kKey, kColon, kAfter };
+  std::vector<char> stack;  // open containers, '{' or '['
+  Want want = Want::kValue;
+  size_t i = 0;
+  auto skip_ws = [&] {
+    while (i < t.size() && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r')) ++i;
+  };
+  auto skip_string = [&]() -> bool {  // at '"'; false if unterminated or bad
+    for (++i; i < t.size(); ++i) {
+      if (t[i] == '"') {
+        ++i;
+        return true;
+      }
+      if (static_cast<unsigned char>(t[i]) < 0x20) return false;
+      if (t[i] == '\\') ++i;
+    }
+    return false;
+  };
+  for (;;) {
+    skip_ws();
+    if (i >= t.size()) return i;
+    char c = t[i];
+    switch (want) {
+      case Want::kKey:
+        if (c != '"' || !skip_string()) return i;
+        want = Want::kColon;
+        continue;
+      case Want::kColon:
+        if (c != ':') return i;
+        ++i;
+        want = Want::kValue;
+        continue;
+      case Want::kValue:
+        if (c == '{' || c == '[') {
+          if (stack.size() + 1 > max_depth) return i;
+          stack.push_back(c);
+          ++i;
+          skip_ws();
+          if (i < t.size() && t[i] == (c == '{' ? '}' : ']')) {
+            stack.pop_back();
+            ++i;
+            want = Want::kAfter;
+          } else {
+            want = c == '{' ? Want::kKey : Want::kValue;
+          }
+        } else if (c == '"') {
+          if (!skip_string()) return i;
+          want = Want::kAfter;
+        } else if (c == '-' || (c >= '0' && c <= '9')) {
+          size_t start = i, digits = 0;
+          bool integer = true;
+          if (t[i] == '-') ++i;
+          for (; i < t.size() && t[i] >= '0' && t[i] <= '9'; ++i) ++digits;
+          for (; i < t.size() && (t[i] == '.' || t[i] == 'e' || t[i] == 'E' || t[i] == '+' ||
+                                  t[i] == '-' || (t[i] >= '0' && t[i] <= '9'));
+               ++i) {
+            integer = false;
+          }
+          if (digits == 0 || (integer && digits > 19)) return start;
+          want = Want::kAfter;
+        } else if (t.substr(i, 4) == "true" || t.substr(i, 4) == "null") {
+          i += 4;
+          want = Want::kAfter;
+        } else if (t.substr(i, 5) == "false") {
+          i += 5;
+          want = Want::kAfter;
+        } else {
+          return i;
+        }
+        continue;
+      case Want::kAfter:
+        break;
+    }
+    // After a value (or at the end of the top level).
+    if (stack.empty()) return i;  // trailing content
+    if (c == ',') {
+      ++i;
+      want = stack.back() == '{' ? Want::kKey : Want::kValue;
+    } else if (c == (stack.back() == '{' ? '}' : ']')) {
+      stack.pop_back();
+      ++i;
+      want = Want::kAfter;
+    } else {
+      return i;
+    }
+  }
+}
+
+std::string LineColumn(absl::string_view t, size_t offset) {
+  size_t line = 1, column = 1;
+  for (size_t i = 0; i < offset && i < t.size(); ++i) {
+    if (t[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return absl::StrCat("line ", line, ", column ", column);
+}
+
 }  // namespace
 
 absl::StatusOr<Value> ParseJson(absl::string_view text, const DecodeLimits& limits) {
@@ -113,19 +218,22 @@ absl::StatusOr<Value> ParseJson(absl::string_view text, const DecodeLimits& limi
   }
   simdjson::dom::element root;
   auto err = parser.parse(text.data(), text.size(), /*realloc_if_needed=*/true).get(root);
-  if (err == simdjson::DEPTH_ERROR) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "malformed JSON: nesting deeper than ", limits.max_depth, " levels (max_depth)"));
-  }
-  if (err == simdjson::NUMBER_ERROR) {
-    // simdjson 3.0 rejects integers beyond 64 bits; no Gateway API field can
-    // hold one (every integer field is int32 or int64).
-    return absl::InvalidArgumentError(
-        "malformed JSON: a number is out of range (integers must fit in 64 bits)");
-  }
   if (err) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("malformed JSON: ", simdjson::error_message(err)));
+    std::string what;
+    if (err == simdjson::DEPTH_ERROR) {
+      what = absl::StrCat("nesting deeper than ", limits.max_depth, " levels (max_depth)");
+    } else if (err == simdjson::NUMBER_ERROR) {
+      // simdjson 3.0 rejects integers beyond 64 bits; no Gateway API field
+      // can hold one (every integer field is int32 or int64).
+      what = "a number is out of range (integers must fit in 64 bits)";
+    } else {
+      what = simdjson::error_message(err);
+    }
+    std::string location = LineColumn(text, FindJsonErrorOffset(text, limits.max_depth));
+    absl::Status s =
+        absl::InvalidArgumentError(absl::StrCat("malformed JSON at ", location, ": ", what));
+    SetLocation(s, location);
+    return s;
   }
   Value out;
   Converter conv(limits);

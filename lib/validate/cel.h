@@ -3,17 +3,27 @@
 //
 // Covers what the Gateway API v1.6.1 CRDs need and the common CEL core around
 // it: literals (int, uint, double, string incl. raw and triple-quoted, bool,
-// null, lists), field selection and `has()`, indexing, `in`, logical, ternary,
-// comparison and arithmetic operators, `size()`, the macros `all`, `exists`,
-// `exists_one`, `filter`, `map`, string functions (`matches` through RE2,
-// `startsWith`, `endsWith`, `contains`, `substring`, `split`, `lowerAscii`),
-// `duration()`, `isIP()`, and `oldSelf` for transition rules. Identifiers
-// escaped as `__name__` (e.g. `__namespace__`) select the field `name`, as the
-// Kubernetes CEL environment defines.
+// null, lists, maps), field selection and `has()`, indexing, `in`, logical,
+// ternary, comparison and arithmetic operators, `size()`, the macros `all`,
+// `exists`, `exists_one`, `filter`, `map`, string functions (`matches`
+// through RE2, `startsWith`, `endsWith`, `contains`, and the ext strings
+// library: `substring`, `split`, `lowerAscii`, `upperAscii`, `trim`,
+// `indexOf`, `lastIndexOf`, `charAt`, `replace`, `join`), `duration()`, the
+// Kubernetes `isIP()`, `ip()`, `ip.isCanonical()` and `isCIDR()`, the
+// conversions `int`, `uint`, `double`, `string`, `bool`, `dyn`, and
+// `oldSelf` for transition rules. Identifiers escaped as `__name__` (e.g.
+// `__namespace__`, `a__dash__b`) select the field the Kubernetes CEL
+// environment maps them to.
+//
+// Semantics are cel-go's as the API server configures it (heterogeneous
+// equality, commutative error absorption in && and ||, checked integer
+// arithmetic). Evaluation is charged with cel-go's runtime cost model and
+// fails past the API server's per-rule limit, so any input terminates.
 #ifndef GWAPI_LIB_VALIDATE_CEL_H_
 #define GWAPI_LIB_VALIDATE_CEL_H_
 
 #include <memory>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"

@@ -160,8 +160,8 @@ TEST(EngineDelete, RemovesStoredAndReportsNotFoundAfter) {
 TEST(EngineList, SortedByKeyWhateverTheArrivalOrder) {
   auto a = NewEngine();
   auto b = NewEngine();
-  const char* x = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: n}\n";
-  const char* y = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: y, namespace: m}\n";
+  const char* x = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-x, namespace: ns-n}\n";
+  const char* y = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-y, namespace: ns-m}\n";
   ASSERT_TRUE(a->Apply(x).ok());
   ASSERT_TRUE(a->Apply(y).ok());
   ASSERT_TRUE(b->Apply(y).ok());
@@ -171,7 +171,7 @@ TEST(EngineList, SortedByKeyWhateverTheArrivalOrder) {
   ASSERT_EQ(la.size(), 2u);
   ASSERT_EQ(lb.size(), 2u);
   for (size_t i = 0; i < la.size(); ++i) EXPECT_EQ(la[i].key, lb[i].key);
-  EXPECT_EQ(la[0].key.ns, "m");
+  EXPECT_EQ(la[0].key.ns, "ns-m");
 }
 
 TEST(EngineApply, GatewayClassControllerNameIsImmutable) {

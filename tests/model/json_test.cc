@@ -314,3 +314,29 @@ TEST(JsonDecode, ObjectWithManyKeysDecodesInLinearTime) {
 
 }  // namespace
 }  // namespace gwapi::model
+
+namespace gwapi::model {
+namespace {
+
+TEST(JsonErrors, MalformedInputNamesLineAndColumn) {
+  absl::StatusOr<Value> v = ParseJson("{\n  \"a\": 1,\n  \"b\": tru\n}", DecodeLimits{});
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(GetLocation(v.status()), "line 3, column 8");
+}
+
+TEST(JsonErrors, TrailingCommaIsLocated) {
+  absl::StatusOr<Value> v = ParseJson(R"({"a": [1, 2,]})", DecodeLimits{});
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(GetLocation(v.status()), "line 1, column 13");
+}
+
+TEST(JsonErrors, DepthExcessIsLocatedAtTheFirstTooDeepBracket) {
+  DecodeLimits limits;
+  limits.max_depth = 3;
+  absl::StatusOr<Value> v = ParseJson(R"({"a":{"b":{"c":{}}}})", limits);
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(GetLocation(v.status()), "line 1, column 16");
+}
+
+}  // namespace
+}  // namespace gwapi::model

@@ -47,16 +47,17 @@ __all__ = [
     "LIBRARY_NAME",
     "LIBRARY_PATH",
     "lib",
-    "GwapiStr",
-    "GwapiError",
-    "GwapiEngineOpts",
-    "GwapiObjectInfo",
-    "GwapiFieldError",
-    "GwapiObjectKey",
+    "gwapi_str",
+    "gwapi_error",
+    "gwapi_engine_opts",
+    "gwapi_object_info",
+    "gwapi_field_error",
+    "gwapi_object_key",
     "EngineP",
     "ObjectListP",
     "ErrorP",
     "read_str",
+    "read_cstr",
     "candidate_paths",
 ]
 
@@ -78,13 +79,13 @@ gwapi_outcome = c_int
 gwapi_list_filter = c_int
 
 
-class GwapiStr(Structure):
+class gwapi_str(Structure):
     """``gwapi_str``: a (ptr, len) view lent by the library."""
 
     _fields_ = [("ptr", c_void_p), ("len", c_size_t)]
 
 
-class GwapiError(Structure):
+class gwapi_error(Structure):
     """``gwapi_error``: owned by the caller, freed with gwapi_error_free."""
 
     _fields_ = [
@@ -95,7 +96,7 @@ class GwapiError(Structure):
     ]
 
 
-class GwapiEngineOpts(Structure):
+class gwapi_engine_opts(Structure):
     """``gwapi_engine_opts``; ``sz`` must be set to ``ctypes.sizeof``."""
 
     _fields_ = [
@@ -109,38 +110,38 @@ class GwapiEngineOpts(Structure):
     ]
 
 
-class GwapiObjectInfo(Structure):
+class gwapi_object_info(Structure):
     """``gwapi_object_info``: one entry of an object list."""
 
     _fields_ = [
         ("sz", c_size_t),
-        ("api_version", GwapiStr),
-        ("kind", GwapiStr),
-        ("ns", GwapiStr),
-        ("name", GwapiStr),
+        ("api_version", gwapi_str),
+        ("kind", gwapi_str),
+        ("ns", gwapi_str),
+        ("name", gwapi_str),
         ("outcome", gwapi_outcome),
         ("generation", c_int64),
-        ("source", GwapiStr),
-        ("note", GwapiStr),
+        ("source", gwapi_str),
+        ("note", gwapi_str),
         ("error_count", c_size_t),
     ]
 
 
-class GwapiFieldError(Structure):
+class gwapi_field_error(Structure):
     """``gwapi_field_error``: one validation finding."""
 
     _fields_ = [
         ("sz", c_size_t),
-        ("field", GwapiStr),
-        ("type", GwapiStr),
-        ("value", GwapiStr),
-        ("detail", GwapiStr),
-        ("constraint", GwapiStr),
-        ("text", GwapiStr),
+        ("field", gwapi_str),
+        ("type", gwapi_str),
+        ("value", gwapi_str),
+        ("detail", gwapi_str),
+        ("constraint", gwapi_str),
+        ("text", gwapi_str),
     ]
 
 
-class GwapiObjectKey(Structure):
+class gwapi_object_key(Structure):
     """``gwapi_object_key``: (pointer, length) strings, copied by the call."""
 
     _fields_ = [
@@ -156,19 +157,19 @@ class GwapiObjectKey(Structure):
     ]
 
 
-class _Engine(Structure):
+class gwapi_engine(Structure):
     """Opaque ``gwapi_engine``: only ever handled through a pointer."""
 
 
-class _ObjectList(Structure):
+class gwapi_object_list(Structure):
     """Opaque ``gwapi_object_list``."""
 
 
 # Distinct pointer types so that passing a list where an engine is expected
 # is a ctypes ArgumentError instead of undefined behaviour.
-EngineP = POINTER(_Engine)
-ObjectListP = POINTER(_ObjectList)
-ErrorP = POINTER(GwapiError)
+EngineP = POINTER(gwapi_engine)
+ObjectListP = POINTER(gwapi_object_list)
+ErrorP = POINTER(gwapi_error)
 
 # --------------------------------------------------------------------------
 # The prototype table: name -> (restype, argtypes).
@@ -180,19 +181,19 @@ _PROTOTYPES: Final[dict[str, tuple[Any, list[Any]]]] = {
     "gwapi_error_free": (None, [ErrorP]),
     "gwapi_engine_new": (
         gwapi_status,
-        [POINTER(GwapiEngineOpts), POINTER(EngineP), POINTER(ErrorP)],
+        [POINTER(gwapi_engine_opts), POINTER(EngineP), POINTER(ErrorP)],
     ),
     "gwapi_engine_free": (None, [EngineP]),
     "gwapi_object_list_count": (c_size_t, [ObjectListP]),
     "gwapi_object_list_get": (
         gwapi_status,
-        [ObjectListP, c_size_t, POINTER(GwapiObjectInfo)],
+        [ObjectListP, c_size_t, POINTER(gwapi_object_info)],
     ),
     "gwapi_object_list_error": (
         gwapi_status,
-        [ObjectListP, c_size_t, c_size_t, POINTER(GwapiFieldError)],
+        [ObjectListP, c_size_t, c_size_t, POINTER(gwapi_field_error)],
     ),
-    "gwapi_object_list_json": (GwapiStr, [ObjectListP]),
+    "gwapi_object_list_json": (gwapi_str, [ObjectListP]),
     "gwapi_object_list_free": (None, [ObjectListP]),
     "gwapi_engine_apply": (
         gwapi_status,
@@ -202,7 +203,7 @@ _PROTOTYPES: Final[dict[str, tuple[Any, list[Any]]]] = {
     ),
     "gwapi_engine_delete": (
         gwapi_status,
-        [EngineP, POINTER(GwapiObjectKey), POINTER(ErrorP)],
+        [EngineP, POINTER(gwapi_object_key), POINTER(ErrorP)],
     ),
     "gwapi_engine_list": (
         gwapi_status,
@@ -212,7 +213,7 @@ _PROTOTYPES: Final[dict[str, tuple[Any, list[Any]]]] = {
         gwapi_status,
         [
             EngineP,
-            POINTER(GwapiObjectKey),
+            POINTER(gwapi_object_key),
             POINTER(c_void_p),  # owned char*: c_void_p, never c_char_p
             POINTER(c_size_t),
             POINTER(ErrorP),
@@ -222,7 +223,7 @@ _PROTOTYPES: Final[dict[str, tuple[Any, list[Any]]]] = {
 }
 
 
-def read_str(s: GwapiStr) -> str:
+def read_str(s: gwapi_str) -> str:
     """Copies a lent ``gwapi_str`` into a Python str.
 
     Uses the length, not the NUL, so embedded NULs survive; undecodable bytes

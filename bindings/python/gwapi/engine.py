@@ -87,7 +87,7 @@ def _to_bytes(what: str, s: str | None) -> bytes:
     return s.encode("utf-8")
 
 
-def _make_key(group: str, kind: str, namespace: str | None, name: str) -> _ffi.GwapiObjectKey:
+def _make_key(group: str, kind: str, namespace: str | None, name: str) -> _ffi.gwapi_object_key:
     """Builds a ``gwapi_object_key``; the Structure keeps the bytes alive."""
     g, k, ns, n = (
         _to_bytes("group", group),
@@ -95,7 +95,7 @@ def _make_key(group: str, kind: str, namespace: str | None, name: str) -> _ffi.G
         _to_bytes("namespace", namespace),
         _to_bytes("name", name),
     )
-    key = _ffi.GwapiObjectKey()
+    key = _ffi.gwapi_object_key()
     key.sz = ctypes.sizeof(key)
     key.group, key.group_len = g, len(g)
     key.kind, key.kind_len = k, len(k)
@@ -105,7 +105,7 @@ def _make_key(group: str, kind: str, namespace: str | None, name: str) -> _ffi.G
 
 
 def _read_field_error(lst: Any, i: int, j: int) -> FieldError:
-    fe = _ffi.GwapiFieldError()
+    fe = _ffi.gwapi_field_error()
     fe.sz = ctypes.sizeof(fe)
     _check(lib.gwapi_object_list_error(lst, i, j, ctypes.byref(fe)))
     rs = _ffi.read_str
@@ -127,7 +127,7 @@ def read_object_list(lst: Any) -> list[ObjectResult]:
     results: list[ObjectResult] = []
     rs = _ffi.read_str
     for i in range(lib.gwapi_object_list_count(lst)):
-        info = _ffi.GwapiObjectInfo()
+        info = _ffi.gwapi_object_info()
         info.sz = ctypes.sizeof(info)
         _check(lib.gwapi_object_list_get(lst, i, ctypes.byref(info)))
         if not 0 <= info.outcome < len(OUTCOMES):
@@ -190,7 +190,7 @@ class Engine:
         max_objects: int | None = None,
         max_alias_nodes: int | None = None,
     ) -> None:
-        opts = _ffi.GwapiEngineOpts()
+        opts = _ffi.gwapi_engine_opts()
         opts.sz = ctypes.sizeof(opts)
         if controller_name is not None:
             raw = _to_bytes("controller_name", controller_name)

@@ -88,7 +88,10 @@ class GwapiError(Exception):
         self.sys_errno = sys_errno
 
     def __str__(self) -> str:
-        return f"{self.message} ({self.location})" if self.location else self.message
+        # Some messages already quote their location; do not say it twice.
+        if not self.location or self.location in self.message:
+            return self.message
+        return f"{self.message} ({self.location})"
 
     def __repr__(self) -> str:
         return (

@@ -36,6 +36,13 @@
 extern "C" {
 #endif
 
+/* Marks the exported functions; everything else in the library is hidden. */
+#if defined(__GNUC__) || defined(__clang__)
+#define GWAPI_API __attribute__((visibility("default")))
+#else
+#define GWAPI_API
+#endif
+
 #define GWAPI_VERSION_MAJOR 0
 #define GWAPI_VERSION_MINOR 1
 #define GWAPI_VERSION_PATCH 0
@@ -44,9 +51,9 @@ extern "C" {
 #define GWAPI_ABI_VERSION 1
 
 /* "0.1.0": the version of the loaded library (may differ from the header's). */
-const char *gwapi_version(void);
+GWAPI_API const char *gwapi_version(void);
 /* GWAPI_ABI_VERSION of the loaded library. */
-uint32_t gwapi_abi_version(void);
+GWAPI_API uint32_t gwapi_abi_version(void);
 
 /* Status codes: the numbers of absl::StatusCode (and of gRPC). */
 typedef enum gwapi_status {
@@ -71,7 +78,7 @@ typedef enum gwapi_status {
 
 /* "OK", "INVALID_ARGUMENT", ...; a static string ("UNKNOWN_STATUS" for
  * numbers outside the enum). */
-const char *gwapi_status_name(gwapi_status status);
+GWAPI_API const char *gwapi_status_name(gwapi_status status);
 
 /* A string the library lends: ptr is NUL-terminated, len excludes the NUL. */
 typedef struct gwapi_str {
@@ -90,7 +97,7 @@ typedef struct gwapi_error {
   int sys_errno;
 } gwapi_error;
 
-void gwapi_error_free(gwapi_error *err);
+GWAPI_API void gwapi_error_free(gwapi_error *err);
 
 /* ------------------------------------------------------------------------ */
 /* Engine                                                                   */
@@ -111,9 +118,9 @@ typedef struct gwapi_engine_opts {
   uint64_t max_alias_nodes;  /* default 100,000 (YAML alias expansion) */
 } gwapi_engine_opts;
 
-gwapi_status gwapi_engine_new(const gwapi_engine_opts *opts, gwapi_engine **out,
+GWAPI_API gwapi_status gwapi_engine_new(const gwapi_engine_opts *opts, gwapi_engine **out,
                               gwapi_error **err);
-void gwapi_engine_free(gwapi_engine *engine);
+GWAPI_API void gwapi_engine_free(gwapi_engine *engine);
 
 /* What happened to one object offered to the engine. */
 typedef enum gwapi_outcome {
@@ -158,18 +165,18 @@ typedef struct gwapi_field_error {
 /* A list of objects with their outcomes and field errors. Immutable. */
 typedef struct gwapi_object_list gwapi_object_list;
 
-size_t gwapi_object_list_count(const gwapi_object_list *list);
+GWAPI_API size_t gwapi_object_list_count(const gwapi_object_list *list);
 /* Fills *info (info->sz must be set) for entry i. */
-gwapi_status gwapi_object_list_get(const gwapi_object_list *list, size_t i,
+GWAPI_API gwapi_status gwapi_object_list_get(const gwapi_object_list *list, size_t i,
                                    gwapi_object_info *info);
 /* Fills *fe (fe->sz must be set) for field error j of entry i. */
-gwapi_status gwapi_object_list_error(const gwapi_object_list *list, size_t i, size_t j,
+GWAPI_API gwapi_status gwapi_object_list_error(const gwapi_object_list *list, size_t i, size_t j,
                                      gwapi_field_error *fe);
 /* The whole list as JSON: [{"apiVersion", "kind", "namespace", "name",
  * "outcome", "generation", "source", "note", "errors": [{"field", "type",
  * "value", "detail", "constraint", "text"}]}]. */
-gwapi_str gwapi_object_list_json(const gwapi_object_list *list);
-void gwapi_object_list_free(gwapi_object_list *list);
+GWAPI_API gwapi_str gwapi_object_list_json(const gwapi_object_list *list);
+GWAPI_API void gwapi_object_list_free(gwapi_object_list *list);
 
 /* Decodes `data` (multi-document YAML, a JSON object or array, or a List;
  * any number of objects), validates every object as the API server would
@@ -178,7 +185,7 @@ void gwapi_object_list_free(gwapi_object_list *list);
  * decoded at all (malformed YAML/JSON, a limit exceeded) fails the whole call
  * with GWAPI_INVALID_ARGUMENT and changes nothing. On success *out (may be
  * NULL if not wanted) lists every object of the input with its outcome. */
-gwapi_status gwapi_engine_apply(gwapi_engine *engine, const char *data, size_t len,
+GWAPI_API gwapi_status gwapi_engine_apply(gwapi_engine *engine, const char *data, size_t len,
                                 gwapi_object_list **out, gwapi_error **err);
 
 /* Identifies a stored object. group "" is the core group. */
@@ -196,7 +203,7 @@ typedef struct gwapi_object_key {
 
 /* Removes a stored object (and any rejection recorded for it).
  * GWAPI_NOT_FOUND when there is neither. */
-gwapi_status gwapi_engine_delete(gwapi_engine *engine, const gwapi_object_key *key,
+GWAPI_API gwapi_status gwapi_engine_delete(gwapi_engine *engine, const gwapi_object_key *key,
                                  gwapi_error **err);
 
 /* What to list. */
@@ -207,15 +214,15 @@ typedef enum gwapi_list_filter {
 } gwapi_list_filter;
 
 /* Lists objects sorted by group, kind, namespace, name. */
-gwapi_status gwapi_engine_list(const gwapi_engine *engine, gwapi_list_filter filter,
+GWAPI_API gwapi_status gwapi_engine_list(const gwapi_engine *engine, gwapi_list_filter filter,
                                gwapi_object_list **out, gwapi_error **err);
 
 /* The stored object (defaults applied) as JSON, in a buffer the caller
  * frees with gwapi_string_free(). GWAPI_NOT_FOUND if absent. */
-gwapi_status gwapi_engine_get_json(const gwapi_engine *engine, const gwapi_object_key *key,
+GWAPI_API gwapi_status gwapi_engine_get_json(const gwapi_engine *engine, const gwapi_object_key *key,
                                    char **out, size_t *out_len, gwapi_error **err);
 
-void gwapi_string_free(char *s);
+GWAPI_API void gwapi_string_free(char *s);
 
 #ifdef __cplusplus
 }
