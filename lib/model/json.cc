@@ -46,7 +46,7 @@ class Converter {
         arr.reserve(a.size());
         size_t i = 0;
         for (simdjson::dom::element child : a) {
-          path_.push_back(absl::StrCat("[", i++, "]"));
+          path_.push_back(PathStep{{}, i++});
           arr.emplace_back();
           absl::Status s = Convert(child, &arr.back());
           path_.pop_back();
@@ -59,16 +59,23 @@ class Converter {
         simdjson::dom::object o = e.get_object().value_unsafe();
         Value::Object obj;
         obj.reserve(o.size());
-        // Keys point into the parser's buffer, which outlives this call.
+        // The API server's strict decoder rejects duplicate fields. Small
+        // objects (nearly all) are checked by a scan, large ones by a set
+        // whose keys point into the parser's buffer.
         absl::flat_hash_set<std::string_view> seen;
-        seen.reserve(o.size());
+        bool large = o.size() > kLinearScanMax;
+        if (large) seen.reserve(o.size());
         for (simdjson::dom::key_value_pair kv : o) {
-          if (kv.key.size() > limits_.max_string_bytes) return TooLong(kv.key.size());
-          if (!seen.insert(kv.key).second) {
-            // The API server's strict decoder rejects duplicate fields.
-            return Error(absl::StrCat("duplicate field \"", absl::string_view(kv.key.data(), kv.key.size()), "\""));
+          absl::string_view key(kv.key.data(), kv.key.size());
+          if (key.size() > limits_.max_string_bytes) return TooLong(key.size());
+          bool duplicate = false;
+          if (large) {
+            duplicate = !seen.insert(kv.key).second;
+          } else {
+            for (const Value::Member& m : obj) duplicate |= m.first == key;
           }
-          path_.push_back(absl::StrCat(path_.empty() ? "" : ".", absl::string_view(kv.key.data(), kv.key.size())));
+          if (duplicate) return Error(absl::StrCat("duplicate field \"", key, "\""));
+          path_.push_back(PathStep{key, 0});
           obj.emplace_back(std::string(kv.key), Value());
           absl::Status s = Convert(kv.value, &obj.back().second);
           path_.pop_back();
@@ -82,8 +89,23 @@ class Converter {
   }
 
  private:
+  // One step of the path to the value being converted: a key, or (when the
+  // key is empty) an array index. Rendered only when there is an error.
+  struct PathStep {
+    absl::string_view key;
+    size_t index;
+  };
+  static constexpr size_t kLinearScanMax = 16;
+
   absl::Status Error(absl::string_view what) {
-    std::string path = absl::StrJoin(path_, "");
+    std::string path;
+    for (const PathStep& step : path_) {
+      if (step.key.data() == nullptr) {
+        absl::StrAppend(&path, "[", step.index, "]");
+      } else {
+        absl::StrAppend(&path, path.empty() ? "" : ".", step.key);
+      }
+    }
     absl::Status s = absl::InvalidArgumentError(
         path.empty() ? std::string(what) : absl::StrCat(path, ": ", what));
     SetLocation(s, path);
@@ -95,7 +117,7 @@ class Converter {
   }
 
   const DecodeLimits& limits_;
-  std::vector<std::string> path_;
+  std::vector<PathStep> path_;
 };
 
 // simdjson's DOM reports what went wrong but not where. On that (rare) path

@@ -279,7 +279,14 @@ class Builder {
     const yaml_event_t& e = reader_.event();
     std::string location =
         absl::StrCat("line ", e.start_mark.line + 1, ", column ", e.start_mark.column + 1);
-    std::string path = absl::StrJoin(path_, "");
+    std::string path;
+    for (const PathStep& step : path_) {
+      if (step.key.data() == nullptr) {
+        absl::StrAppend(&path, "[", step.index, "]");
+      } else {
+        absl::StrAppend(&path, path.empty() ? "" : ".", step.key);
+      }
+    }
     absl::Status s = absl::InvalidArgumentError(
         absl::StrCat(path.empty() ? "" : absl::StrCat(path, ": "), what, " (", location, ")"));
     SetLocation(s, location);
@@ -331,7 +338,7 @@ class Builder {
         for (;;) {
           GWAPI_RETURN_IF_ERROR(reader_.Next());
           if (reader_.event().type == YAML_SEQUENCE_END_EVENT) break;
-          path_.push_back(absl::StrCat("[", arr.size(), "]"));
+          path_.push_back(PathStep{{}, arr.size()});
           arr.emplace_back();
           absl::Status s = Node(depth + 1, &arr.back());
           path_.pop_back();
@@ -363,7 +370,7 @@ class Builder {
             key_text = KeyText(key);
           }
           GWAPI_RETURN_IF_ERROR(reader_.Next());
-          path_.push_back(absl::StrCat(path_.empty() ? "" : ".", key_text));
+          path_.push_back(PathStep{key_text, 0});
           Value v;
           absl::Status s = Node(depth + 1, &v);
           path_.pop_back();
@@ -409,7 +416,13 @@ class Builder {
   const DecodeLimits& limits_;
   absl::flat_hash_map<std::string, Value> anchors_;
   size_t alias_nodes_ = 0;
-  std::vector<std::string> path_;
+  // The path to the node being read: a key, or (empty key) an array index.
+  // Rendered only when there is an error.
+  struct PathStep {
+    absl::string_view key;
+    size_t index;
+  };
+  std::vector<PathStep> path_;
 };
 
 }  // namespace

@@ -20,27 +20,8 @@ from __future__ import annotations
 
 from gwapi._ffi import EXPECTED_ABI, LIBRARY_PATH
 from gwapi.engine import Engine, ListFilter, abi_version, status_name, version
-from gwapi.errors import (
-    AbortedError,
-    AlreadyExistsError,
-    CancelledError,
-    DataLossError,
-    DeadlineExceededError,
-    EngineClosedError,
-    FailedPreconditionError,
-    GwapiError,
-    InternalError,
-    InvalidArgumentError,
-    NotFoundError,
-    OutOfRangeError,
-    PermissionDeniedError,
-    ResourceExhaustedError,
-    Status,
-    UnauthenticatedError,
-    UnavailableError,
-    UnimplementedError,
-    UnknownError,
-)
+from gwapi import errors as _errors
+from gwapi.errors import *  # noqa: F401,F403  (one class per status code)
 from gwapi.results import OUTCOMES, FieldError, ObjectResult, Outcome
 
 __all__ = [
@@ -52,26 +33,8 @@ __all__ = [
     "FieldError",
     "Outcome",
     "OUTCOMES",
-    "Status",
     "version",
     "abi_version",
     "status_name",
-    "GwapiError",
-    "CancelledError",
-    "UnknownError",
-    "InvalidArgumentError",
-    "DeadlineExceededError",
-    "NotFoundError",
-    "AlreadyExistsError",
-    "PermissionDeniedError",
-    "ResourceExhaustedError",
-    "FailedPreconditionError",
-    "AbortedError",
-    "OutOfRangeError",
-    "UnimplementedError",
-    "InternalError",
-    "UnavailableError",
-    "DataLossError",
-    "UnauthenticatedError",
-    "EngineClosedError",
+    *_errors.__all__,
 ]
