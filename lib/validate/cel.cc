@@ -9,6 +9,12 @@
 // library (version 2) and the Kubernetes IP/CIDR functions. Evaluation is
 // charged with cel-go's runtime cost model and stops at the API server's
 // per-rule limit, so every evaluation is bounded.
+//
+// Not supported (a compile error, never a silent pass): timestamps, bytes,
+// type(), optional syntax (?. .?f optional.of) and optionalOldSelf,
+// two-variable comprehensions, message construction, backtick identifiers,
+// the cidr() type, and the Kubernetes quantity, URL, find/findAll, list
+// aggregate, format, quote, reverse, semver and authz libraries.
 #include "lib/validate/cel.h"
 
 #include <algorithm>
