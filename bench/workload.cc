@@ -297,7 +297,9 @@ void Generator::Management(absl::string_view app, absl::string_view ns, Value* l
   *last_applied = rng_.Chance(o_.last_applied_fraction);
   if (!*last_applied && rng_.Chance(0.5)) {
     std::string release = absl::StrCat(app, "-", ns);
-    if (release.size() > 53) release.resize(53);  // Helm's release-name limit
+    // Helm's release-name limit; a label value must end alphanumeric.
+    if (release.size() > 53) release.resize(53);
+    while (!release.empty() && release.back() == '-') release.pop_back();
     labels->Set("app.kubernetes.io/managed-by", S("Helm"));
     labels->Set("app.kubernetes.io/instance", S(release));
     labels->Set("helm.sh/chart", S(absl::StrCat(app, "-1.", rng_.Range(0, 20), ".", rng_.Range(0, 9))));
