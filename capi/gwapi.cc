@@ -15,6 +15,8 @@
 #include "lib/engine/engine.h"
 #include "lib/model/limits.h"
 #include "lib/model/value.h"
+#include "lib/resolve/features.h"
+#include "lib/resolve/resolver.h"
 
 struct gwapi_engine {
   std::unique_ptr<gwapi::engine::Engine> impl;
@@ -95,6 +97,14 @@ gwapi::model::ObjectKey ReadKey(const gwapi_object_key* in) {
                                  std::string(View(k.kind, k.kind_len)),
                                  std::string(View(k.ns, k.ns_len)),
                                  std::string(View(k.name, k.name_len))};
+}
+
+// Copies `s` into a malloc'ed buffer the caller frees with gwapi_string_free.
+gwapi_status HandOut(const std::string& s, char** out, size_t* out_len) {
+  *out = DupString(s);
+  if (*out == nullptr) throw std::bad_alloc();
+  if (out_len != nullptr) *out_len = s.size();
+  return GWAPI_OK;
 }
 
 std::unique_ptr<gwapi_object_list> MakeList(std::vector<gwapi::engine::ObjectResult> items) {
@@ -190,6 +200,7 @@ gwapi_status gwapi_engine_new(const gwapi_engine_opts* opts, gwapi_engine** out,
     if (o.max_depth != 0) options.limits.max_depth = o.max_depth;
     if (o.max_objects != 0) options.limits.max_objects = o.max_objects;
     if (o.max_alias_nodes != 0) options.limits.max_alias_nodes = o.max_alias_nodes;
+    options.fixed_time_unix = o.fixed_time_unix;
     auto engine = gwapi::engine::Engine::Create(std::move(options));
     if (!engine.ok()) return FromStatus(engine.status(), err);
     *out = new gwapi_engine{std::move(engine).value()};
@@ -328,5 +339,58 @@ gwapi_str gwapi_object_list_json(const gwapi_object_list* list) {
 }
 
 void gwapi_object_list_free(gwapi_object_list* list) { delete list; }
+
+gwapi_status gwapi_engine_status_json(gwapi_engine* engine, char** out, size_t* out_len,
+                                      gwapi_error** err) {
+  if (engine == nullptr || out == nullptr) {
+    return SetError(err, GWAPI_INVALID_ARGUMENT, "engine and out must not be NULL");
+  }
+  *out = nullptr;
+  if (out_len != nullptr) *out_len = 0;
+  return Guard(err, [&]() -> gwapi_status {
+    std::string json = engine->impl->Status().ToJson(engine->impl->store());
+    return HandOut(json, out, out_len);
+  });
+}
+
+gwapi_status gwapi_engine_object_status_json(gwapi_engine* engine, const gwapi_object_key* key,
+                                             char** out, size_t* out_len, gwapi_error** err) {
+  if (engine == nullptr || key == nullptr || out == nullptr) {
+    return SetError(err, GWAPI_INVALID_ARGUMENT, "engine, key and out must not be NULL");
+  }
+  *out = nullptr;
+  if (out_len != nullptr) *out_len = 0;
+  return Guard(err, [&]() -> gwapi_status {
+    gwapi::model::ObjectKey k = ReadKey(key);
+    if (engine->impl->Get(k) == nullptr) {
+      return SetError(err, GWAPI_NOT_FOUND, absl::StrCat(k.ToString(), " not found"));
+    }
+    const gwapi::model::Value* status = engine->impl->Status().Find(k);
+    if (status == nullptr) {
+      return SetError(err, GWAPI_NOT_FOUND,
+                      absl::StrCat("no status is written for ", k.ToString(),
+                                   ": it is not handled by controller ",
+                                   engine->impl->options().controller_name));
+    }
+    return HandOut(status->ToJson(), out, out_len);
+  });
+}
+
+gwapi_status gwapi_supported_features_json(char** out, size_t* out_len, gwapi_error** err) {
+  if (out == nullptr) return SetError(err, GWAPI_INVALID_ARGUMENT, "out must not be NULL");
+  *out = nullptr;
+  if (out_len != nullptr) *out_len = 0;
+  return Guard(err, [&]() -> gwapi_status {
+    std::string json = "[";
+    bool first = true;
+    for (absl::string_view f : gwapi::resolve::SupportedFeatures()) {
+      if (!first) json.push_back(',');
+      first = false;
+      gwapi::model::AppendJsonString(f, &json);
+    }
+    json.push_back(']');
+    return HandOut(json, out, out_len);
+  });
+}
 
 }  // extern "C"

@@ -1,6 +1,7 @@
 #include "lib/engine/engine.h"
 
 #include <algorithm>
+#include <ctime>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -182,6 +183,19 @@ std::vector<ObjectResult> Engine::List(ListFilter filter) const {
     return a.key < b.key;
   });
   return out;
+}
+
+const resolve::StatusSet& Engine::Status() {
+  if (!status_valid_ || status_revision_ != store_.revision()) {
+    resolve::ResolveOptions opts;
+    opts.controller_name = options_.controller_name;
+    opts.now_unix = options_.fixed_time_unix != 0 ? options_.fixed_time_unix
+                                                  : static_cast<int64_t>(std::time(nullptr));
+    status_ = resolve::Resolve(store_, opts, &transitions_);
+    status_revision_ = store_.revision();
+    status_valid_ = true;
+  }
+  return status_;
 }
 
 }  // namespace gwapi::engine

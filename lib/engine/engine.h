@@ -14,6 +14,7 @@
 #include "lib/model/limits.h"
 #include "lib/model/object.h"
 #include "lib/model/store.h"
+#include "lib/resolve/resolver.h"
 #include "lib/validate/validator.h"
 
 namespace gwapi::engine {
@@ -22,6 +23,9 @@ struct EngineOptions {
   // The GatewayClass controllerName this engine acts for.
   std::string controller_name = "gwapi.dev/gateway-controller";
   model::DecodeLimits limits;
+  // Seconds since the epoch stamped on status conditions whose status
+  // changed (lastTransitionTime); 0 means the real clock.
+  int64_t fixed_time_unix = 0;
 };
 
 enum class Outcome { kAccepted, kRejected, kIgnored, kUnchanged };
@@ -60,6 +64,13 @@ class Engine {
   const model::Store& store() const { return store_; }
   const EngineOptions& options() const { return options_; }
 
+  // The status of everything this engine's controller owns. Resolved lazily:
+  // the first call after the store changed recomputes the whole graph; later
+  // calls return the cached result. The cost is linear in stored objects and
+  // route parents (about 0.35 s for 10,000 HTTPRoutes over 100 Gateways in a
+  // fastbuild, JSON included); incremental recomputation is not implemented.
+  const resolve::StatusSet& Status();
+
  private:
   explicit Engine(EngineOptions options) : options_(std::move(options)) {}
   ObjectResult ApplyOne(model::Value value, std::string source);
@@ -70,6 +81,12 @@ class Engine {
   // The latest rejected version of each object, with its errors.
   absl::flat_hash_map<model::ObjectKey, ObjectResult> rejected_;
   uint64_t next_arrival_ = 1;
+  // Status cache, valid while the store's revision equals status_revision_.
+  resolve::StatusSet status_;
+  uint64_t status_revision_ = 0;
+  bool status_valid_ = false;
+  // Previous condition statuses, so lastTransitionTime moves only on change.
+  resolve::TransitionMemory transitions_;
 };
 
 }  // namespace gwapi::engine

@@ -176,12 +176,101 @@ static void test_misuse_is_invalid_argument(void) {
   CHECK(gwapi_engine_apply(NULL, "", 0, NULL, NULL) == GWAPI_INVALID_ARGUMENT);
 }
 
+static const char kStatusScenario[] =
+    "apiVersion: gateway.networking.k8s.io/v1\n"
+    "kind: GatewayClass\n"
+    "metadata: {name: c}\n"
+    "spec: {controllerName: example.com/ctl}\n"
+    "---\n"
+    "apiVersion: cilium.io/v2alpha1\n"
+    "kind: CiliumLoadBalancerIPPool\n"
+    "metadata: {name: pool}\n"
+    "spec: {blocks: [{cidr: 10.9.0.0/30}]}\n"
+    "---\n"
+    "apiVersion: gateway.networking.k8s.io/v1\n"
+    "kind: Gateway\n"
+    "metadata: {name: gw, namespace: ns}\n"
+    "spec:\n"
+    "  gatewayClassName: c\n"
+    "  listeners: [{name: http, protocol: HTTP, port: 80}]\n"
+    "---\n"
+    "apiVersion: v1\n"
+    "kind: Service\n"
+    "metadata: {name: s, namespace: ns}\n"
+    "spec: {ports: [{port: 80}]}\n";
+
+static void test_status(void) {
+  gwapi_engine_opts opts;
+  memset(&opts, 0, sizeof(opts));
+  opts.sz = sizeof(opts);
+  opts.controller_name = "example.com/ctl";
+  opts.fixed_time_unix = 1767225600; /* 2026-01-01T00:00:00Z */
+  gwapi_engine *engine = NULL;
+  CHECK(gwapi_engine_new(&opts, &engine, NULL) == GWAPI_OK);
+  CHECK(gwapi_engine_apply(engine, kStatusScenario, sizeof(kStatusScenario) - 1, NULL, NULL) ==
+        GWAPI_OK);
+
+  char *all = NULL;
+  size_t all_len = 0;
+  CHECK(gwapi_engine_status_json(engine, &all, &all_len, NULL) == GWAPI_OK);
+  CHECK(all != NULL && all_len == strlen(all) && all[0] == '[');
+  CHECK(all != NULL && strstr(all, "\"kind\":\"GatewayClass\"") != NULL);
+  CHECK(all != NULL && strstr(all, "2026-01-01T00:00:00Z") != NULL);
+  /* Service status is not ours to write. */
+  CHECK(all != NULL && strstr(all, "\"kind\":\"Service\"") == NULL);
+  gwapi_string_free(all);
+
+  gwapi_object_key key;
+  memset(&key, 0, sizeof(key));
+  key.sz = sizeof(key);
+  key.group = "gateway.networking.k8s.io";
+  key.group_len = strlen(key.group);
+  key.kind = "Gateway";
+  key.kind_len = 7;
+  key.ns = "ns";
+  key.ns_len = 2;
+  key.name = "gw";
+  key.name_len = 2;
+  char *one = NULL;
+  size_t one_len = 0;
+  CHECK(gwapi_engine_object_status_json(engine, &key, &one, &one_len, NULL) == GWAPI_OK);
+  CHECK(one != NULL && strncmp(one, "{\"addresses\":[{\"type\":\"IPAddress\",\"value\":\"10.9.0.0\"}]",
+                               54) == 0);
+  gwapi_string_free(one);
+
+  /* Stored but no status written: NOT_FOUND, as for an absent object. */
+  gwapi_error *err = NULL;
+  key.group = "";
+  key.group_len = 0;
+  key.kind = "Service";
+  key.kind_len = 7;
+  key.name = "s";
+  key.name_len = 1;
+  CHECK(gwapi_engine_object_status_json(engine, &key, &one, NULL, &err) == GWAPI_NOT_FOUND);
+  CHECK(one == NULL && err != NULL && err->code == GWAPI_NOT_FOUND);
+  gwapi_error_free(err);
+  key.name = "absent";
+  key.name_len = 6;
+  CHECK(gwapi_engine_object_status_json(engine, &key, &one, NULL, NULL) == GWAPI_NOT_FOUND);
+  CHECK(gwapi_engine_status_json(NULL, &all, NULL, NULL) == GWAPI_INVALID_ARGUMENT);
+  gwapi_engine_free(engine);
+
+  char *features = NULL;
+  size_t features_len = 0;
+  CHECK(gwapi_supported_features_json(&features, &features_len, NULL) == GWAPI_OK);
+  CHECK(features != NULL && features[0] == '[' && features[features_len - 1] == ']');
+  CHECK(features != NULL && strstr(features, "\"Gateway\"") != NULL);
+  gwapi_string_free(features);
+  CHECK(gwapi_supported_features_json(NULL, NULL, NULL) == GWAPI_INVALID_ARGUMENT);
+}
+
 int main(void) {
   test_version();
   test_free_null_is_noop();
   test_apply_list_delete();
   test_malformed_input_is_an_error_and_changes_nothing();
   test_misuse_is_invalid_argument();
+  test_status();
   if (failures == 0) printf("abi_test: all checks passed\n");
   return failures == 0 ? 0 : 1;
 }

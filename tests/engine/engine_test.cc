@@ -188,5 +188,28 @@ TEST(EngineApply, GatewayClassControllerNameIsImmutable) {
   EXPECT_EQ((*r)[0].errors[0].field, "spec.controllerName");
 }
 
+TEST(EngineStatus, ResolvesLazilyAndOnlyAfterTheStoreChanges) {
+  EngineOptions o;
+  o.controller_name = "example.com/ctl";
+  o.fixed_time_unix = 1767225600;
+  auto created = Engine::Create(o);
+  ASSERT_TRUE(created.ok()) << created.status();
+  std::unique_ptr<Engine> e = std::move(created).value();
+  EXPECT_TRUE(e->Status().entries().empty());
+  ASSERT_TRUE(e->Apply(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: c}
+spec: {controllerName: example.com/ctl}
+)").ok());
+  const resolve::StatusSet* first = &e->Status();
+  ASSERT_EQ(first->entries().size(), 1u);
+  std::string json = first->ToJson(e->store());
+  // No change: the same result.
+  EXPECT_EQ(e->Status().ToJson(e->store()), json);
+  ASSERT_TRUE(e->Delete({"gateway.networking.k8s.io", "GatewayClass", "", "c"}).ok());
+  EXPECT_TRUE(e->Status().entries().empty());
+}
+
 }  // namespace
 }  // namespace gwapi::engine

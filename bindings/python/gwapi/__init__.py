@@ -19,10 +19,17 @@ differs from the binding's.
 from __future__ import annotations
 
 from gwapi._ffi import EXPECTED_ABI, LIBRARY_PATH
-from gwapi.engine import Engine, ListFilter, abi_version, status_name, version
+from gwapi.engine import (
+    Engine,
+    ListFilter,
+    abi_version,
+    status_name,
+    supported_features,
+    version,
+)
 from gwapi import errors as _errors
 from gwapi.errors import *  # noqa: F401,F403  (one class per status code)
-from gwapi.results import OUTCOMES, FieldError, ObjectResult, Outcome
+from gwapi.results import OUTCOMES, FieldError, ObjectResult, ObjectStatus, Outcome
 
 __all__ = [
     "EXPECTED_ABI",
@@ -30,11 +37,13 @@ __all__ = [
     "Engine",
     "ListFilter",
     "ObjectResult",
+    "ObjectStatus",
     "FieldError",
     "Outcome",
     "OUTCOMES",
     "version",
     "abi_version",
     "status_name",
+    "supported_features",
     *_errors.__all__,
 ]

@@ -107,6 +107,9 @@ class gwapi_engine_opts(Structure):
         ("max_depth", c_uint32),
         ("max_objects", c_uint64),
         ("max_alias_nodes", c_uint64),
+        # Appended after ABI 1 shipped: a library that predates it reads
+        # only the first sz bytes it knows, so the field is simply ignored.
+        ("fixed_time_unix", c_int64),
     ]
 
 
@@ -220,6 +223,25 @@ _PROTOTYPES: Final[dict[str, tuple[Any, list[Any]]]] = {
         ],
     ),
     "gwapi_string_free": (None, [c_void_p]),
+    # Status (owned char* out-parameters: c_void_p, never c_char_p).
+    "gwapi_engine_status_json": (
+        gwapi_status,
+        [EngineP, POINTER(c_void_p), POINTER(c_size_t), POINTER(ErrorP)],
+    ),
+    "gwapi_engine_object_status_json": (
+        gwapi_status,
+        [
+            EngineP,
+            POINTER(gwapi_object_key),
+            POINTER(c_void_p),
+            POINTER(c_size_t),
+            POINTER(ErrorP),
+        ],
+    ),
+    "gwapi_supported_features_json": (
+        gwapi_status,
+        [POINTER(c_void_p), POINTER(c_size_t), POINTER(ErrorP)],
+    ),
 }
 
 

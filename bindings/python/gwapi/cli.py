@@ -1,4 +1,5 @@
-"""The ``gwapi`` command-line tool: validate manifests offline, show the store.
+"""The ``gwapi`` command-line tool: validate manifests offline, show the store,
+show the status the engine computes, replay a conformance corpus.
 
 Output follows kubectl's conventions so it reads (and greps, and parses)
 like the tools Gateway API users already know: tables with capitalised
@@ -20,11 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence, TextIO
 
-from gwapi import _yaml
+from gwapi import _yaml, conformance, statusview
 from gwapi._ffi import LIBRARY_PATH
 from gwapi.engine import Engine, abi_version, version
-from gwapi.errors import GwapiError, Status
-from gwapi.results import ObjectResult
+from gwapi.errors import GwapiError, NotFoundError, Status
+from gwapi.results import ObjectResult, ObjectStatus
 
 __all__ = ["main", "build_parser", "format_table"]
 
@@ -200,6 +201,115 @@ def _cmd_get(args: argparse.Namespace) -> int:
     return 1 if applied.failed else 0
 
 
+def _warn_rejected(applied: _Applied) -> None:
+    for f, r in applied.objects:
+        if r.outcome == "rejected":
+            n = len(r.errors)
+            print(
+                f"warning: {f}: {_describe(f, r)} was rejected "
+                f"({n} field error{'s' if n != 1 else ''}; see `gwapi validate`)",
+                file=sys.stderr,
+            )
+
+
+def _stored_lookup(engine: Engine) -> Callable[[str, str, str], dict[str, Any] | None]:
+    """(kind, namespace, name) -> stored object, for the columns that come
+    from spec rather than status."""
+    keys = {(r.kind, r.namespace, r.name): r.key for r in engine.list("stored")}
+
+    def lookup(kind: str, namespace: str, name: str) -> dict[str, Any] | None:
+        key = keys.get((kind, namespace, name))
+        return engine.get(*key) if key else None
+
+    return lookup
+
+
+def _emit_status(items: list[ObjectStatus], output: str) -> None:
+    docs = [s.to_dict() for s in items]
+    if output == "json":
+        _dump_json(docs, sys.stdout)
+    else:
+        sys.stdout.write(_yaml.dump(docs))
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    with Engine(args.controller) as engine:
+        applied = _apply_files(engine, args.files, report=True)
+        _warn_rejected(applied)
+        statuses = engine.status()
+        if args.output != "text":
+            _emit_status(statuses, args.output)
+        elif statuses:
+            sys.stdout.write(statusview.status_tables(statuses, _stored_lookup(engine)))
+        else:
+            print(
+                "No status: no stored GatewayClass names the controller "
+                f"{args.controller or 'of the engine (default)'}",
+                file=sys.stderr,
+            )
+    return 1 if applied.failed else 0
+
+
+def _find_object(engine: Engine, kind: str, ref: str) -> ObjectResult | None:
+    """The stored object of ``kind`` (case-insensitive, singular or plural)
+    named ``ns/name`` (or ``name`` for cluster-scoped kinds)."""
+    namespace, _, name = ref.rpartition("/")
+    wanted = kind.lower()
+    for r in engine.list("stored"):
+        k = r.kind.lower()
+        if wanted in (k, k + "s", k + "es") and r.namespace == namespace and r.name == name:
+            return r
+    return None
+
+
+def _cmd_describe(args: argparse.Namespace) -> int:
+    with Engine(args.controller) as engine:
+        applied = _apply_files(engine, args.files, report=True)
+        _warn_rejected(applied)
+        found = _find_object(engine, args.kind, args.ref)
+        if found is None:
+            print(f"error: {args.kind} {args.ref} not found in the given files", file=sys.stderr)
+            return 1
+        try:
+            status: dict[str, Any] | None = engine.object_status(*found.key)
+        except NotFoundError:
+            status = None
+        if args.output == "text":
+            sys.stdout.write(statusview.describe(engine.get(*found.key), status))
+        else:
+            doc = ObjectStatus(found.api_version, found.kind, found.namespace, found.name, status or {})
+            if args.output == "json":
+                _dump_json(doc.to_dict(), sys.stdout)
+            else:
+                sys.stdout.write(_yaml.dump(doc.to_dict()))
+    return 1 if applied.failed else 0
+
+
+def _cmd_conformance(args: argparse.Namespace) -> int:
+    features = None
+    if args.features is not None:
+        features = frozenset(f.strip() for f in args.features.split(",") if f.strip())
+    settings = conformance.Settings(
+        controller_name=args.controller,
+        gateway_class=args.gateway_class,
+        features=features,
+    )
+    cases = [c.strip() for arg in args.case or [] for c in arg.split(",") if c.strip()]
+    text = args.output == "text"
+
+    def stream(result: conformance.CaseResult) -> None:
+        if text:
+            print(result.line(), flush=True)
+
+    results = conformance.replay(args.dir, settings, cases or None, stream)
+    line = conformance.summary_line(results)
+    if text:
+        print(line)
+    else:
+        _dump_json({"cases": [r.to_dict() for r in results], "summary": line}, sys.stdout)
+    return 1 if any(r.outcome == "failed" for r in results) else 0
+
+
 def _cmd_version(args: argparse.Namespace) -> int:
     info = {"libraryVersion": version(), "abiVersion": abi_version(), "library": str(LIBRARY_PATH)}
     if args.output == "json":
@@ -218,7 +328,8 @@ def _cmd_version(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gwapi",
-        description="Validate Kubernetes Gateway API manifests offline, as the API server would.",
+        description="Validate Kubernetes Gateway API manifests offline, as the API server would; "
+        "show the status a conformant controller writes for them.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
@@ -234,6 +345,52 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", choices=["text", "json", "yaml"], default="text")
     p.set_defaults(func=_cmd_get)
 
+    controller_help = (
+        "the controller name whose GatewayClasses the engine is responsible for "
+        "(default: the engine's own, gwapi.dev/gateway-controller; the seed example "
+        "uses io.cilium/gateway-controller)"
+    )
+    p = sub.add_parser(
+        "status",
+        help="apply manifests and print the status the engine computes",
+        description="Tables of GatewayClasses, Gateways, ListenerSets, routes and "
+        "BackendTLSPolicies with their key conditions; every False condition is "
+        "listed beneath its table with reason and message.",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help=files_help)
+    p.add_argument("--controller", metavar="NAME", help=controller_help)
+    p.add_argument("-o", "--output", choices=["text", "json", "yaml"], default="text",
+                   help="json/yaml: the status stanzas [{apiVersion, kind, namespace, name, status}]")
+    p.set_defaults(func=_cmd_status)
+
+    p = sub.add_parser("describe", help="show one object: metadata, spec summary and status")
+    p.add_argument("kind", metavar="KIND", help="Gateway, HTTPRoute, ... (case-insensitive; plurals work)")
+    p.add_argument("ref", metavar="NS/NAME", help="namespace/name, or name for cluster-scoped kinds")
+    p.add_argument("files", nargs="+", metavar="FILE", help=files_help)
+    p.add_argument("--controller", metavar="NAME", help=controller_help)
+    p.add_argument("-o", "--output", choices=["text", "json", "yaml"], default="text",
+                   help="json/yaml: the object's status stanza")
+    p.set_defaults(func=_cmd_describe)
+
+    p = sub.add_parser(
+        "conformance",
+        help="replay a conformance corpus against the engine's status",
+        description="Replays every case of DIR (cases/*.json and manifests/, the format of "
+        "shared/conformance/README.md): prints one line per case, 'NAME: passed', "
+        "'NAME: failed: <first difference>' or 'NAME: not-applicable: <reason>', then "
+        "'N passed, N failed, N skipped'. Exits 1 when a case failed.",
+    )
+    p.add_argument("dir", metavar="DIR", help="the corpus directory (holding cases/ and manifests/)")
+    p.add_argument("--features", metavar="F,...",
+                   help="the features to treat as claimed (default: what the engine claims)")
+    p.add_argument("--case", action="append", metavar="NAME", help="run only this case (repeatable, or NAME,NAME)")
+    p.add_argument("--controller", default=conformance.DEFAULT_CONTROLLER, metavar="NAME",
+                   help=f"the controller name of the harness's GatewayClass (default: {conformance.DEFAULT_CONTROLLER})")
+    p.add_argument("--gateway-class", default=conformance.DEFAULT_GATEWAY_CLASS, metavar="NAME",
+                   help=f"the GatewayClass every corpus Gateway names (default: {conformance.DEFAULT_GATEWAY_CLASS})")
+    p.add_argument("-o", "--output", choices=["text", "json"], default="text")
+    p.set_defaults(func=_cmd_conformance)
+
     p = sub.add_parser("version", help="print the library's version")
     p.add_argument("-o", "--output", choices=["text", "json"], default="text")
     p.set_defaults(func=_cmd_version)
@@ -247,7 +404,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         status = func(args)
         sys.stdout.flush()
         return status
-    except GwapiError as e:
+    except (GwapiError, conformance.CorpusError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except ImportError as e:
+        # A library without the status engine: say which symbol is missing.
         print(f"error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

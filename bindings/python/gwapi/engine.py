@@ -24,9 +24,16 @@ from typing import Any, Final, Literal
 from gwapi import _ffi
 from gwapi._ffi import lib
 from gwapi.errors import EngineClosedError, Status, error_for
-from gwapi.results import OUTCOMES, FieldError, ObjectResult
+from gwapi.results import OUTCOMES, FieldError, ObjectResult, ObjectStatus
 
-__all__ = ["Engine", "ListFilter", "version", "abi_version", "status_name"]
+__all__ = [
+    "Engine",
+    "ListFilter",
+    "version",
+    "abi_version",
+    "status_name",
+    "supported_features",
+]
 
 #: What ``Engine.list`` returns (``gwapi_list_filter``).
 ListFilter = Literal["stored", "rejected", "all"]
@@ -34,6 +41,7 @@ _FILTERS: Final[dict[str, int]] = {"stored": 0, "rejected": 1, "all": 2}
 
 _U64_MAX: Final = (1 << 64) - 1
 _U32_MAX: Final = (1 << 32) - 1
+_I64_MAX: Final = (1 << 63) - 1
 
 
 def version() -> str:
@@ -51,6 +59,35 @@ def status_name(code: int) -> str:
     """"OK", "INVALID_ARGUMENT", ... as the library names a status number."""
     raw: bytes | None = lib.gwapi_status_name(code)
     return raw.decode() if raw else "UNKNOWN_STATUS"
+
+
+def supported_features() -> tuple[str, ...]:
+    """The Gateway API features the engine claims ("Gateway", "HTTPRoute",
+    ...), sorted: what a conformance run decides its cases by."""
+    out = ctypes.c_void_p()
+    out_len = ctypes.c_size_t()
+    err = _ffi.ErrorP()
+    status = lib.gwapi_supported_features_json(ctypes.byref(out), ctypes.byref(out_len), ctypes.byref(err))
+    doc = json.loads(_take_owned(status, err, out, out_len, "gwapi_supported_features_json"))
+    if not isinstance(doc, list) or not all(isinstance(f, str) for f in doc):
+        raise error_for(Status.INTERNAL, "gwapi_supported_features_json returned a non-list")
+    return tuple(doc)
+
+
+def _take_owned(status: int, err: Any, out: ctypes.c_void_p, out_len: ctypes.c_size_t, fn: str) -> str:
+    """Checks a call that hands over a ``char *``, copies it, frees it.
+
+    The buffer is freed even when the status is an error (it is NULL then,
+    and freeing NULL is a no-op), so no path leaks it.
+    """
+    try:
+        _check(status, err)
+        if not out.value:
+            raise error_for(Status.INTERNAL, f"{fn} returned OK and no buffer")
+        data = ctypes.string_at(out.value, out_len.value)
+    finally:
+        lib.gwapi_string_free(out)
+    return data.decode("utf-8")
 
 
 def _raise_for(status: int, err: Any = None) -> None:
@@ -171,11 +208,25 @@ def _limit(name: str, value: int | None, maximum: int) -> int:
     return value
 
 
+def _unix_time(value: int | None) -> int:
+    """``fixed_time_unix``: seconds since the epoch; None or 0 is the real
+    clock (the header's 0)."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"fixed_time_unix must be int, not {type(value).__name__}")
+    if not 0 <= value <= _I64_MAX:
+        raise ValueError(f"fixed_time_unix must be between 0 and {_I64_MAX}, not {value}")
+    return value
+
+
 class Engine:
     """An object store that validates what it is given as the Kubernetes API
-    server would.
+    server would, and computes the status a conformant controller writes.
 
-    ``None`` for any option means the library's default. Use as a context
+    ``None`` for any option means the library's default. ``fixed_time_unix``
+    stamps every lastTransitionTime with that time (seconds since the epoch)
+    instead of the clock, so status output is reproducible. Use as a context
     manager, or call ``close()``; both are optional (the engine is freed when
     collected) but make the release deterministic.
     """
@@ -189,6 +240,7 @@ class Engine:
         max_depth: int | None = None,
         max_objects: int | None = None,
         max_alias_nodes: int | None = None,
+        fixed_time_unix: int | None = None,
     ) -> None:
         opts = _ffi.gwapi_engine_opts()
         opts.sz = ctypes.sizeof(opts)
@@ -202,6 +254,9 @@ class Engine:
         opts.max_depth = _limit("max_depth", max_depth, _U32_MAX)
         opts.max_objects = _limit("max_objects", max_objects, _U64_MAX)
         opts.max_alias_nodes = _limit("max_alias_nodes", max_alias_nodes, _U64_MAX)
+        # A fixed clock makes lastTransitionTime (hence whole status
+        # documents) reproducible; None keeps the real clock.
+        opts.fixed_time_unix = _unix_time(fixed_time_unix)
 
         handle = _ffi.EngineP()
         err = _ffi.ErrorP()
@@ -340,3 +395,63 @@ class Engine:
         finally:
             lib.gwapi_string_free(out)  # owned: freed by the library, after copying
         return data.decode("utf-8")
+
+    # -- status ----------------------------------------------------------------
+
+    def status(self) -> list[ObjectStatus]:
+        """The status of every object the engine is responsible for, sorted
+        by group, kind, namespace, name.
+
+        Computed from what is stored now, so call it again after apply() or
+        delete(); each call returns fresh copies.
+        """
+        doc = json.loads(self.status_json())
+        if not isinstance(doc, list):
+            raise error_for(Status.INTERNAL, "gwapi_engine_status_json returned a non-array")
+        return [_object_status(entry) for entry in doc]
+
+    def status_json(self) -> str:
+        """Like status(), but the JSON array as the library wrote it
+        (byte-identical for the same stored objects)."""
+        out = ctypes.c_void_p()
+        out_len = ctypes.c_size_t()
+        err = _ffi.ErrorP()
+        with self._lock:
+            status = lib.gwapi_engine_status_json(
+                self._live(), ctypes.byref(out), ctypes.byref(out_len), ctypes.byref(err)
+            )
+        return _take_owned(status, err, out, out_len, "gwapi_engine_status_json")
+
+    def object_status(self, group: str, kind: str, namespace: str | None, name: str) -> dict[str, Any]:
+        """One object's status stanza.
+
+        Raises NotFoundError when the object is not stored or the engine
+        writes no status for it (a route no parent of this controller
+        handles).
+        """
+        key = _make_key(group, kind, namespace, name)
+        out = ctypes.c_void_p()
+        out_len = ctypes.c_size_t()
+        err = _ffi.ErrorP()
+        with self._lock:
+            status = lib.gwapi_engine_object_status_json(
+                self._live(), ctypes.byref(key), ctypes.byref(out), ctypes.byref(out_len),
+                ctypes.byref(err),
+            )
+        doc = json.loads(_take_owned(status, err, out, out_len, "gwapi_engine_object_status_json"))
+        if not isinstance(doc, dict):
+            raise error_for(Status.INTERNAL, "gwapi_engine_object_status_json returned a non-object")
+        return doc
+
+
+def _object_status(entry: Any) -> ObjectStatus:
+    """Checks one entry of the status array's shape and copies it."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("status", {}), dict):
+        raise error_for(Status.INTERNAL, "gwapi_engine_status_json returned a malformed entry")
+    return ObjectStatus(
+        api_version=str(entry.get("apiVersion", "")),
+        kind=str(entry.get("kind", "")),
+        namespace=str(entry.get("namespace", "")),
+        name=str(entry.get("name", "")),
+        status=entry.get("status", {}),
+    )

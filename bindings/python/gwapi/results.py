@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-__all__ = ["Outcome", "OUTCOMES", "FieldError", "ObjectResult"]
+__all__ = ["Outcome", "OUTCOMES", "FieldError", "ObjectResult", "ObjectStatus"]
 
 #: What happened to one object (``gwapi_outcome``).
 Outcome = Literal["accepted", "rejected", "ignored", "unchanged"]
@@ -93,4 +93,51 @@ class ObjectResult:
             "source": self.source,
             "note": self.note,
             "errors": [e.to_dict() for e in self.errors],
+        }
+
+
+@dataclass(frozen=True)
+class ObjectStatus:
+    """The status the engine computed for one object.
+
+    ``status`` is the object's whole ``status`` stanza, decoded from the
+    library's JSON: a fresh dict owned by the caller (frozen covers the
+    identity fields, not the stanza's contents).
+    """
+
+    api_version: str
+    kind: str
+    namespace: str  # "" for cluster-scoped kinds
+    name: str
+    status: dict[str, Any]
+
+    @property
+    def group(self) -> str:
+        """The API group ("" for the core group)."""
+        group, _, _ = self.api_version.rpartition("/")
+        return group
+
+    @property
+    def ref(self) -> str:
+        """"namespace/name", or "name" for cluster-scoped objects."""
+        return f"{self.namespace}/{self.name}" if self.namespace else self.name
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """(group, kind, namespace, name): the store's identity."""
+        return (self.group, self.kind, self.namespace, self.name)
+
+    def conditions(self) -> list[dict[str, Any]]:
+        """``status.conditions`` (empty when the stanza has none)."""
+        found = self.status.get("conditions")
+        return found if isinstance(found, list) else []
+
+    def to_dict(self) -> dict[str, Any]:
+        """The shape of ``gwapi_engine_status_json``'s entries."""
+        return {
+            "apiVersion": self.api_version,
+            "kind": self.kind,
+            "namespace": self.namespace,
+            "name": self.name,
+            "status": self.status,
         }

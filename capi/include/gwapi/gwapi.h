@@ -116,6 +116,10 @@ typedef struct gwapi_engine_opts {
   uint32_t max_depth;        /* default 64 */
   uint64_t max_objects;      /* default 1,000,000 per apply */
   uint64_t max_alias_nodes;  /* default 100,000 (YAML alias expansion) */
+  /* The time status conditions are stamped with (lastTransitionTime), in
+   * seconds since the Unix epoch; 0 means the real clock. Tests set it to
+   * get byte-identical output. */
+  int64_t fixed_time_unix;
 } gwapi_engine_opts;
 
 GWAPI_API gwapi_status gwapi_engine_new(const gwapi_engine_opts *opts, gwapi_engine **out,
@@ -223,6 +227,31 @@ GWAPI_API gwapi_status gwapi_engine_get_json(const gwapi_engine *engine, const g
                                    char **out, size_t *out_len, gwapi_error **err);
 
 GWAPI_API void gwapi_string_free(char *s);
+
+/* ------------------------------------------------------------------------ */
+/* Status                                                                   */
+
+/* The status the engine computes for every object it is responsible for
+ * (GatewayClasses with its controller_name, their Gateways and ListenerSets,
+ * the routes attached to them, BackendTLSPolicies), as one JSON array
+ *   [{"apiVersion", "kind", "namespace", "name", "status": {...}}, ...]
+ * sorted by group, kind, namespace, name. Each "status" stanza is what a
+ * conformant controller writes, ready for a status-subresource PATCH. The
+ * same stored objects always give byte-identical output, whatever the order
+ * they arrived in. The caller frees *out with gwapi_string_free(). */
+GWAPI_API gwapi_status gwapi_engine_status_json(gwapi_engine *engine, char **out, size_t *out_len,
+                                      gwapi_error **err);
+
+/* One object's status stanza ({"conditions": ...} etc.) as JSON.
+ * GWAPI_NOT_FOUND when the object is not stored or the engine writes no
+ * status for it (e.g. a route with no parent handled by this controller). */
+GWAPI_API gwapi_status gwapi_engine_object_status_json(gwapi_engine *engine, const gwapi_object_key *key,
+                                             char **out, size_t *out_len, gwapi_error **err);
+
+/* The Gateway API features the engine claims (upstream feature names such as
+ * "Gateway", "HTTPRoute", "GatewayPort8080"), as a JSON array of strings,
+ * sorted. The caller frees *out with gwapi_string_free(). */
+GWAPI_API gwapi_status gwapi_supported_features_json(char **out, size_t *out_len, gwapi_error **err);
 
 #ifdef __cplusplus
 }

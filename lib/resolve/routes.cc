@@ -1,0 +1,349 @@
+// The route pass: for every route kind, one status.parents entry per
+// parentRef this controller handles, following sectionName, port,
+// allowedRoutes (kinds, namespaces) and hostname intersection; backend
+// references checked once per route (ReferenceGrant before existence, so a
+// message never tells whether an object exists in a namespace the route may
+// not reference).
+#include <algorithm>
+#include <set>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "lib/model/kinds.h"
+#include "lib/resolve/graph.h"
+
+namespace gwapi::resolve {
+namespace {
+
+using model::Value;
+
+bool HostnamesMatch(const ListenerState& l, const RouteView& r) {
+  if (!l.view->hostname || l.view->hostname->empty() || r.hostnames.empty()) return true;
+  for (const std::string& h : r.hostnames) {
+    if (HostnamesIntersect(*l.view->hostname, h)) return true;
+  }
+  return false;
+}
+
+bool UsesHostnames(absl::string_view kind) {
+  return kind == "HTTPRoute" || kind == "GRPCRoute" || kind == "TLSRoute";
+}
+
+std::string Quoted(const std::vector<const ListenerState*>& ls) {
+  std::vector<std::string> names;
+  for (const ListenerState* l : ls) names.push_back(absl::StrCat("\"", l->view->name, "\""));
+  return absl::StrJoin(names, ", ");
+}
+
+// Why listener `l` does not admit routes from namespace `ns`, or "".
+std::string NamespaceRefusal(const Graph& g, const ListenerState& l, absl::string_view ns) {
+  const ListenerView& v = *l.view;
+  if (v.from == "All") return "";
+  if (v.from == "Same") {
+    if (ns == l.owner_ns) return "";
+    return absl::StrCat("listener \"", v.name, "\" admits routes only from namespace ", l.owner_ns,
+                        " (allowedRoutes.namespaces.from: Same)");
+  }
+  if (v.from == "Selector") {
+    if (!l.selector_problem.empty()) {
+      return absl::StrCat("listener \"", v.name,
+                          "\" has an unusable allowedRoutes selector and admits no routes");
+    }
+    if (v.selector && v.selector->Matches(g.NamespaceLabels(ns))) return "";
+    return absl::StrCat("listener \"", v.name,
+                        "\" admits routes only from namespaces its allowedRoutes selector "
+                        "matches, and namespace ",
+                        ns, " does not match");
+  }
+  return absl::StrCat("listener \"", v.name, "\" has allowedRoutes.namespaces.from \"", v.from,
+                      "\" and admits no routes");
+}
+
+struct RefsVerdict {
+  Condition condition;
+  std::vector<std::string> valid_services;  // "ns/name" of resolvable Services
+};
+
+RefsVerdict CheckBackends(const Graph& g, const RouteView& r) {
+  RefsVerdict out;
+  absl::string_view kind = r.obj->key.kind;
+  absl::string_view ns = r.obj->key.ns;
+  std::string reason, first;
+  size_t problems = 0;
+  for (const BackendRefView& b : r.backends) {
+    std::string why, why_reason;
+    std::string nn = NsName(b.ns, b.name);
+    if (!b.group.empty() || b.kind != "Service") {
+      why_reason = "InvalidKind";
+      why = absl::StrCat(b.where, " names ", b.group.empty() ? "core" : b.group, " kind ", b.kind,
+                         " \"", b.name, "\"; only core Services are supported as backends.");
+    } else if (b.cross_namespace &&
+               !g.Granted(model::kGatewayGroup, kind, ns, "", "Service", b.ns, b.name)) {
+      why_reason = "RefNotPermitted";
+      why = absl::StrCat(b.where, " refers to Service ", nn,
+                         " in another namespace; no ReferenceGrant in namespace ", b.ns, " allows ",
+                         kind, "s from namespace ", ns, " to refer to it.");
+    } else if (auto it = g.services.find(nn); it == g.services.end()) {
+      why_reason = "BackendNotFound";
+      why = absl::StrCat(b.where, " refers to Service ", nn, ", which does not exist.");
+    } else if (b.port && !it->second.ports.empty() &&
+               std::none_of(it->second.ports.begin(), it->second.ports.end(),
+                            [&](const ServiceView::Port& p) { return p.port == *b.port; })) {
+      why_reason = "BackendNotFound";
+      why = absl::StrCat(b.where, " refers to port ", *b.port, " of Service ", nn,
+                         ", which has no such port.");
+    } else {
+      out.valid_services.push_back(nn);
+      continue;
+    }
+    if (problems++ == 0) {
+      reason = why_reason;
+      first = why;
+    }
+  }
+  if (problems == 0) {
+    out.condition = True("ResolvedRefs", "ResolvedRefs", "All backend references are resolved.");
+  } else {
+    if (problems > 1) absl::StrAppend(&first, " (", problems - 1, " more invalid backendRefs.)");
+    out.condition = False("ResolvedRefs", reason, first);
+  }
+  return out;
+}
+
+// Decides Accepted for one parentRef over its candidate listeners; fills
+// `accepted` with the listeners that admit the route.
+Condition Attach(const Graph& g, const RouteView& r, const ParentRefView& pr,
+                 absl::string_view parent_label,
+                 const std::vector<std::unique_ptr<ListenerState>>& listeners,
+                 std::vector<ListenerState*>* accepted) {
+  absl::string_view kind = r.obj->key.kind;
+  std::vector<ListenerState*> cands;
+  for (const auto& l : listeners) {
+    if (pr.section_name && l->view->name != *pr.section_name) continue;
+    if (pr.port && l->view->port != *pr.port) continue;
+    cands.push_back(l.get());
+  }
+  if (cands.empty()) {
+    std::string what;
+    if (pr.section_name && pr.port) {
+      what = absl::StrCat("named \"", *pr.section_name, "\" on port ", *pr.port);
+    } else if (pr.section_name) {
+      what = absl::StrCat("named \"", *pr.section_name, "\"");
+    } else if (pr.port) {
+      what = absl::StrCat("on port ", *pr.port);
+    }
+    return False("Accepted", "NoMatchingParent",
+                 what.empty() ? absl::StrCat(parent_label, " has no listeners.")
+                              : absl::StrCat(parent_label, " has no listener ", what, "."));
+  }
+  std::vector<const ListenerState*> refused_kind;
+  std::vector<ListenerState*> kind_ok;
+  for (ListenerState* l : cands) {
+    (l->Supports(kind) ? kind_ok.push_back(l) : refused_kind.push_back(l));
+  }
+  if (kind_ok.empty()) {
+    return False("Accepted", "NotAllowedByListeners",
+                 absl::StrCat("Listener(s) ", Quoted(refused_kind), " of ", parent_label,
+                              " do not allow ", kind, "s."));
+  }
+  std::vector<ListenerState*> ns_ok;
+  std::string refusal;
+  for (ListenerState* l : kind_ok) {
+    std::string why = NamespaceRefusal(g, *l, r.obj->key.ns);
+    if (why.empty()) {
+      ns_ok.push_back(l);
+    } else if (refusal.empty()) {
+      refusal = why;
+    }
+  }
+  if (ns_ok.empty()) {
+    return False("Accepted", "NotAllowedByListeners",
+                 absl::StrCat("The ", refusal, " of ", parent_label,
+                              "; this route is in namespace ", r.obj->key.ns, "."));
+  }
+  for (ListenerState* l : ns_ok) {
+    if (!UsesHostnames(kind) || HostnamesMatch(*l, r)) accepted->push_back(l);
+  }
+  if (accepted->empty()) {
+    std::vector<std::string> hs;
+    for (const ListenerState* l : ns_ok) {
+      hs.push_back(absl::StrCat("\"", l->view->hostname.value_or(""), "\""));
+    }
+    return False("Accepted", "NoMatchingListenerHostname",
+                 absl::StrCat("None of the route's hostnames (", absl::StrJoin(r.hostnames, ", "),
+                              ") matches the listener hostname(s) ", absl::StrJoin(hs, ", "),
+                              " of ", parent_label, "."));
+  }
+  std::vector<const ListenerState*> names(accepted->begin(), accepted->end());
+  return True("Accepted", "Accepted",
+              absl::StrCat("Accepted by listener(s) ", Quoted(names), " of ", parent_label, "."));
+}
+
+Value RenderParentRef(const ParentRefView& pr) {
+  Value v = Value::MakeObject({
+      {"group", Value::String(pr.group)},
+      {"kind", Value::String(pr.kind)},
+      {"namespace", Value::String(pr.ns)},
+      {"name", Value::String(pr.name)},
+  });
+  if (pr.section_name) v.Set("sectionName", Value::String(*pr.section_name));
+  if (pr.port) v.Set("port", Value::Int(*pr.port));
+  return v;
+}
+
+// One parentRef of one route, as decided by the attachment pass.
+struct ParentDecision {
+  const ParentRefView* ref = nullptr;
+  GatewayState* gateway = nullptr;
+  Condition accepted;
+  std::vector<ListenerState*> attached;
+};
+
+// Whether two routes on one listener can receive the same request host.
+bool RoutesShareHostname(const ListenerState& l, const RouteView& a, const RouteView& b) {
+  if (a.hostnames.empty() || b.hostnames.empty()) return true;
+  for (const std::string& ha : a.hostnames) {
+    for (const std::string& hb : b.hostnames) {
+      if (!HostnamesIntersect(ha, hb)) continue;
+      // The shared hosts must also be hosts the listener accepts.
+      if (!l.view->hostname || l.view->hostname->empty() ||
+          HostnamesIntersect(*l.view->hostname, ha)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+// An HTTPRoute and a GRPCRoute may not share a listener and a hostname: the
+// older route keeps the listener, the newer loses it (grpcroute_types.go
+// names no reason; NotAllowedByListeners is used, with the winner named).
+void ResolveHttpGrpcConflicts(std::vector<std::vector<ParentDecision>>* decisions,
+                              const std::vector<RouteView>& routes) {
+  struct Use {
+    size_t route, parent;
+  };
+  absl::flat_hash_map<ListenerState*, std::vector<Use>> http, grpc;
+  for (size_t i = 0; i < routes.size(); ++i) {
+    absl::string_view kind = routes[i].obj->key.kind;
+    if (kind != "HTTPRoute" && kind != "GRPCRoute") continue;
+    auto& index = kind == "HTTPRoute" ? http : grpc;
+    for (size_t j = 0; j < (*decisions)[i].size(); ++j) {
+      for (ListenerState* l : (*decisions)[i][j].attached) index[l].push_back({i, j});
+    }
+  }
+  for (auto& [listener, grpc_uses] : grpc) {
+    auto it = http.find(listener);
+    if (it == http.end()) continue;
+    for (const Use& gu : grpc_uses) {
+      for (const Use& hu : it->second) {
+        const RouteView& gr = routes[gu.route];
+        const RouteView& hr = routes[hu.route];
+        if (!RoutesShareHostname(*listener, gr, hr)) continue;
+        bool grpc_loses = OlderThan(*hr.obj, *gr.obj);
+        const Use& loser = grpc_loses ? gu : hu;
+        const RouteView& winner = grpc_loses ? hr : gr;
+        ParentDecision& d = (*decisions)[loser.route][loser.parent];
+        auto pos = std::find(d.attached.begin(), d.attached.end(), listener);
+        if (pos == d.attached.end()) continue;
+        d.attached.erase(pos);
+        if (d.attached.empty()) {
+          d.accepted = False(
+              "Accepted", "NotAllowedByListeners",
+              absl::StrCat("The older ", winner.obj->key.kind, " ",
+                           NsName(winner.obj->key.ns, winner.obj->key.name),
+                           " serves the same hostname on listener \"", listener->view->name,
+                           "\"; HTTPRoutes and GRPCRoutes cannot share a hostname on a listener."));
+        }
+      }
+    }
+  }
+}
+
+// Attachment of one parentRef; nullopt when the parent is not ours.
+std::optional<ParentDecision> Decide(Graph* g, const RouteView& r, const ParentRefView& pr) {
+  if (pr.group != model::kGatewayGroup) return std::nullopt;
+  ParentDecision d;
+  d.ref = &pr;
+  std::string nn = NsName(pr.ns, pr.name);
+  if (pr.kind == "Gateway") {
+    auto it = g->gateway_by_name.find(nn);
+    if (it == g->gateway_by_name.end()) {
+      // A Gateway of another controller is not ours to report on; one that
+      // does not exist at all is reported, so the user sees why.
+      if (g->any_gateway.contains(nn)) return std::nullopt;
+      d.accepted =
+          False("Accepted", "NoMatchingParent", absl::StrCat("Gateway ", nn, " does not exist."));
+      return d;
+    }
+    d.gateway = it->second;
+    d.accepted = Attach(*g, r, pr, absl::StrCat("Gateway ", nn), d.gateway->listeners, &d.attached);
+    return d;
+  }
+  if (pr.kind == "ListenerSet") {
+    auto it = g->set_by_name.find(nn);
+    if (it == g->set_by_name.end()) return std::nullopt;
+    ListenerSetState* set = it->second;
+    d.gateway = set->parent;
+    std::string label = absl::StrCat("ListenerSet ", nn);
+    if (!set->accepted) {
+      d.accepted = False("Accepted", "NotAllowedByListeners",
+                         absl::StrCat(label,
+                                      " is not accepted by its Gateway, so it admits no "
+                                      "routes."));
+      return d;
+    }
+    d.accepted = Attach(*g, r, pr, label, set->listeners, &d.attached);
+    return d;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+void ResolveRoutes(Graph* g, TransitionMemory* memory) {
+  std::vector<std::vector<ParentDecision>> decisions(g->routes.size());
+  for (size_t i = 0; i < g->routes.size(); ++i) {
+    for (const ParentRefView& pr : g->routes[i].parent_refs) {
+      if (std::optional<ParentDecision> d = Decide(g, g->routes[i], pr)) {
+        decisions[i].push_back(std::move(*d));
+      }
+    }
+  }
+  ResolveHttpGrpcConflicts(&decisions, g->routes);
+
+  for (size_t i = 0; i < g->routes.size(); ++i) {
+    if (decisions[i].empty()) continue;
+    const RouteView& r = g->routes[i];
+    const model::Object& o = *r.obj;
+    RefsVerdict refs = CheckBackends(*g, r);
+    absl::flat_hash_set<ListenerState*> counted;
+    Value::Array parents;
+    for (const ParentDecision& d : decisions[i]) {
+      const ParentRefView& pr = *d.ref;
+      for (ListenerState* l : d.attached) {
+        if (counted.insert(l).second) ++l->attached_routes;
+      }
+      if (d.gateway != nullptr && !d.attached.empty()) {
+        for (const std::string& svc : refs.valid_services) {
+          g->service_gateways[svc].insert(d.gateway);
+        }
+      }
+      std::string scope = absl::StrCat("parents/", pr.kind, " ", NsName(pr.ns, pr.name), "/",
+                                       pr.section_name.value_or(""), "/",
+                                       pr.port ? absl::StrCat(*pr.port) : std::string());
+      parents.push_back(Value::MakeObject({
+          {"parentRef", RenderParentRef(pr)},
+          {"controllerName", Value::String(g->controller_name)},
+          {"conditions", RenderConditions({d.accepted, refs.condition}, o.meta.generation,
+                                          o.key.ToString(), scope, memory)},
+      }));
+    }
+    g->status[o.key] = Value::MakeObject({{"parents", Value::MakeArray(std::move(parents))}});
+  }
+}
+
+}  // namespace gwapi::resolve

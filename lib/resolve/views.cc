@@ -1,0 +1,403 @@
+#include "lib/resolve/views.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "lib/model/kinds.h"
+
+namespace gwapi::resolve {
+namespace {
+
+using model::Value;
+
+const Value& Empty() {
+  static const Value* v = new Value();
+  return *v;
+}
+
+const Value& At(const Value* v, absl::string_view key) {
+  if (v == nullptr) return Empty();
+  const Value* f = v->Find(key);
+  return f == nullptr ? Empty() : *f;
+}
+
+std::string Str(const Value& v, absl::string_view key, absl::string_view def = "") {
+  const Value* f = v.Find(key);
+  if (f == nullptr || !f->is_string()) return std::string(def);
+  return f->string_value();
+}
+
+std::optional<int64_t> Int(const Value& v, absl::string_view key) {
+  const Value* f = v.Find(key);
+  if (f == nullptr || !f->is_int()) return std::nullopt;
+  return f->int_value();
+}
+
+const Value::Array& Arr(const Value& v, absl::string_view key) {
+  static const Value::Array* empty = new Value::Array();
+  const Value* f = v.Find(key);
+  if (f == nullptr || !f->is_array()) return *empty;
+  return f->array();
+}
+
+ObjectRef ReadObjectRef(const Value& v, absl::string_view owner_ns, absl::string_view def_kind) {
+  ObjectRef r;
+  r.group = Str(v, "group");
+  r.kind = Str(v, "kind", def_kind);
+  r.name = Str(v, "name");
+  r.ns = Str(v, "namespace", owner_ns);
+  r.cross_namespace = r.ns != owner_ns;
+  return r;
+}
+
+ParentRefView ReadParentRef(const Value& v, absl::string_view owner_ns) {
+  ParentRefView p;
+  p.group = Str(v, "group", model::kGatewayGroup);
+  p.kind = Str(v, "kind", "Gateway");
+  p.namespace_set = v.Find("namespace") != nullptr;
+  p.ns = Str(v, "namespace", owner_ns);
+  p.name = Str(v, "name");
+  if (const Value* s = v.Find("sectionName"); s != nullptr && s->is_string()) {
+    p.section_name = s->string_value();
+  }
+  p.port = Int(v, "port");
+  return p;
+}
+
+void ReadBackends(const Value& refs, absl::string_view ns, const std::string& where,
+                  std::vector<BackendRefView>* out) {
+  if (!refs.is_array()) return;
+  for (size_t i = 0; i < refs.array().size(); ++i) {
+    const Value& b = refs.array()[i];
+    BackendRefView r;
+    r.group = Str(b, "group");
+    r.kind = Str(b, "kind", "Service");
+    r.name = Str(b, "name");
+    r.ns = Str(b, "namespace", ns);
+    r.cross_namespace = r.ns != ns;
+    r.port = Int(b, "port");
+    r.where = absl::StrCat(where, " backendRefs[", i, "]");
+    out->push_back(std::move(r));
+  }
+}
+
+}  // namespace
+
+std::string LabelSelector::UnknownOperator() const {
+  for (const Requirement& r : match_expressions) {
+    if (r.op != "In" && r.op != "NotIn" && r.op != "Exists" && r.op != "DoesNotExist") {
+      return r.op.empty() ? std::string("(empty)") : r.op;
+    }
+  }
+  return "";
+}
+
+bool LabelSelector::Matches(const model::StringPairs& labels) const {
+  auto find = [&](const std::string& key) -> const std::string* {
+    auto it = std::lower_bound(labels.begin(), labels.end(), key,
+                               [](const auto& p, const std::string& k) { return p.first < k; });
+    if (it == labels.end() || it->first != key) return nullptr;
+    return &it->second;
+  };
+  for (const auto& [k, v] : match_labels) {
+    const std::string* got = find(k);
+    if (got == nullptr || *got != v) return false;
+  }
+  for (const Requirement& r : match_expressions) {
+    const std::string* got = find(r.key);
+    bool in = got != nullptr && std::find(r.values.begin(), r.values.end(), *got) != r.values.end();
+    if (r.op == "In") {
+      if (!in) return false;
+    } else if (r.op == "NotIn") {
+      if (in) return false;
+    } else if (r.op == "Exists") {
+      if (got == nullptr) return false;
+    } else if (r.op == "DoesNotExist") {
+      if (got != nullptr) return false;
+    } else {
+      return false;  // unknown operator: matches nothing
+    }
+  }
+  return true;
+}
+
+LabelSelector ReadSelector(const Value& v) {
+  LabelSelector s;
+  if (const Value* ml = v.Find("matchLabels"); ml != nullptr && ml->is_object()) {
+    for (const Value::Member& m : ml->object()) {
+      if (m.second.is_string()) s.match_labels.emplace_back(m.first, m.second.string_value());
+    }
+    std::sort(s.match_labels.begin(), s.match_labels.end());
+  }
+  for (const Value& e : Arr(v, "matchExpressions")) {
+    LabelSelector::Requirement r;
+    r.key = Str(e, "key");
+    r.op = Str(e, "operator");
+    for (const Value& x : Arr(e, "values")) {
+      if (x.is_string()) r.values.push_back(x.string_value());
+    }
+    s.match_expressions.push_back(std::move(r));
+  }
+  return s;
+}
+
+ListenerView ReadListener(const Value& v, absl::string_view owner_ns) {
+  ListenerView l;
+  l.name = Str(v, "name");
+  l.protocol = Str(v, "protocol");
+  l.port = Int(v, "port").value_or(0);
+  if (const Value* h = v.Find("hostname"); h != nullptr && h->is_string()) {
+    l.hostname = h->string_value();
+  }
+  if (const Value* tls = v.Find("tls"); tls != nullptr && tls->is_object()) {
+    l.tls_mode = Str(*tls, "mode", "Terminate");
+    for (const Value& r : Arr(*tls, "certificateRefs")) {
+      l.certificate_refs.push_back(ReadObjectRef(r, owner_ns, "Secret"));
+    }
+  }
+  const Value& ar = At(&v, "allowedRoutes");
+  const Value& nss = At(&ar, "namespaces");
+  l.from = Str(nss, "from", "Same");
+  if (const Value* sel = nss.Find("selector"); sel != nullptr && sel->is_object()) {
+    l.selector = ReadSelector(*sel);
+  }
+  if (const Value* kinds = ar.Find("kinds"); kinds != nullptr && kinds->is_array()) {
+    l.kinds_set = true;
+    for (const Value& k : kinds->array()) {
+      l.kinds.push_back(GroupKind{Str(k, "group", model::kGatewayGroup), Str(k, "kind")});
+    }
+  }
+  return l;
+}
+
+GatewayView ReadGateway(const model::Object& o) {
+  GatewayView g;
+  g.obj = &o;
+  const Value& spec = At(&o.body, "spec");
+  g.class_name = Str(spec, "gatewayClassName");
+  for (const Value& l : Arr(spec, "listeners")) g.listeners.push_back(ReadListener(l, o.key.ns));
+  for (const Value& a : Arr(spec, "addresses")) {
+    g.addresses.push_back(GatewayView::Address{Str(a, "type", "IPAddress"), Str(a, "value")});
+  }
+  const Value& al = At(&At(&spec, "allowedListeners"), "namespaces");
+  g.allowed_listeners_from = Str(al, "from", "None");
+  if (const Value* sel = al.Find("selector"); sel != nullptr && sel->is_object()) {
+    g.allowed_listeners_selector = ReadSelector(*sel);
+  }
+  const Value& il = At(&At(&spec, "infrastructure"), "labels");
+  if (il.is_object()) {
+    for (const Value::Member& m : il.object()) {
+      if (m.second.is_string())
+        g.infrastructure_labels.emplace_back(m.first, m.second.string_value());
+    }
+    std::sort(g.infrastructure_labels.begin(), g.infrastructure_labels.end());
+  }
+  if (const Value* pr = spec.FindPath({"infrastructure", "parametersRef"});
+      pr != nullptr && pr->is_object()) {
+    g.parameters_ref = ReadObjectRef(*pr, o.key.ns, "");
+  }
+  const Value& tls = At(&spec, "tls");
+  if (const Value* cc = tls.FindPath({"backend", "clientCertificateRef"});
+      cc != nullptr && cc->is_object()) {
+    g.backend_client_certificate = ReadObjectRef(*cc, o.key.ns, "Secret");
+  }
+  auto read_validation = [&](const Value& v) {
+    GatewayView::FrontendValidation fv;
+    for (const Value& r : Arr(v, "caCertificateRefs")) {
+      fv.ca_refs.push_back(ReadObjectRef(r, o.key.ns, "ConfigMap"));
+    }
+    fv.mode = Str(v, "mode", "AllowValidOnly");
+    return fv;
+  };
+  const Value& frontend = At(&tls, "frontend");
+  if (const Value* d = frontend.FindPath({"default", "validation"});
+      d != nullptr && d->is_object()) {
+    g.frontend_default = read_validation(*d);
+  }
+  for (const Value& pp : Arr(frontend, "perPort")) {
+    const Value* v = pp.FindPath({"tls", "validation"});
+    std::optional<int64_t> port = Int(pp, "port");
+    if (v != nullptr && v->is_object() && port) {
+      g.frontend_per_port.emplace_back(*port, read_validation(*v));
+    }
+  }
+  return g;
+}
+
+const GatewayView::FrontendValidation* GatewayView::FrontendFor(int64_t port) const {
+  for (const auto& [p, fv] : frontend_per_port) {
+    if (p == port) return &fv;
+  }
+  return frontend_default ? &*frontend_default : nullptr;
+}
+
+ListenerSetView ReadListenerSet(const model::Object& o) {
+  ListenerSetView s;
+  s.obj = &o;
+  const Value& spec = At(&o.body, "spec");
+  s.parent = ReadParentRef(At(&spec, "parentRef"), o.key.ns);
+  for (const Value& l : Arr(spec, "listeners")) s.listeners.push_back(ReadListener(l, o.key.ns));
+  return s;
+}
+
+RouteView ReadRoute(const model::Object& o) {
+  RouteView r;
+  r.obj = &o;
+  const Value& spec = At(&o.body, "spec");
+  for (const Value& p : Arr(spec, "parentRefs"))
+    r.parent_refs.push_back(ReadParentRef(p, o.key.ns));
+  for (const Value& h : Arr(spec, "hostnames")) {
+    if (h.is_string()) r.hostnames.push_back(h.string_value());
+  }
+  const Value::Array& rules = Arr(spec, "rules");
+  r.rule_count = rules.size();
+  for (size_t i = 0; i < rules.size(); ++i) {
+    std::string where = absl::StrCat("rules[", i, "]");
+    ReadBackends(At(&rules[i], "backendRefs"), o.key.ns, where, &r.backends);
+    // RequestMirror filters name backends too, at rule and backend level.
+    auto mirrors = [&](const Value& filters, const std::string& at) {
+      for (const Value& f : filters.is_array() ? filters.array() : Value::Array()) {
+        if (Str(f, "type") != "RequestMirror") continue;
+        const Value& b = At(&At(&f, "requestMirror"), "backendRef");
+        if (!b.is_object()) continue;
+        Value one = Value::MakeArray({b});
+        std::vector<BackendRefView> got;
+        ReadBackends(one, o.key.ns, at, &got);
+        for (BackendRefView& g : got) {
+          g.where = absl::StrCat(at, " requestMirror backendRef");
+          r.backends.push_back(std::move(g));
+        }
+      }
+    };
+    mirrors(At(&rules[i], "filters"), where);
+    const Value::Array& brs = Arr(rules[i], "backendRefs");
+    for (size_t j = 0; j < brs.size(); ++j) {
+      mirrors(At(&brs[j], "filters"), absl::StrCat(where, " backendRefs[", j, "]"));
+    }
+  }
+  return r;
+}
+
+ReferenceGrantView ReadReferenceGrant(const model::Object& o) {
+  ReferenceGrantView g;
+  g.obj = &o;
+  const Value& spec = At(&o.body, "spec");
+  for (const Value& f : Arr(spec, "from")) {
+    g.from.push_back({Str(f, "group"), Str(f, "kind"), Str(f, "namespace")});
+  }
+  for (const Value& t : Arr(spec, "to")) {
+    ReferenceGrantView::To to{Str(t, "group"), Str(t, "kind"), std::nullopt};
+    if (const Value* n = t.Find("name"); n != nullptr && n->is_string())
+      to.name = n->string_value();
+    g.to.push_back(std::move(to));
+  }
+  return g;
+}
+
+ServiceView ReadService(const model::Object& o) {
+  ServiceView s;
+  s.obj = &o;
+  for (const Value& p : Arr(At(&o.body, "spec"), "ports")) {
+    s.ports.push_back({Str(p, "name"), Int(p, "port").value_or(0), Str(p, "appProtocol")});
+  }
+  return s;
+}
+
+bool ParseIp(absl::string_view text, unsigned __int128* out, bool* v6) {
+  std::string t(text);
+  unsigned char buf[16];
+  if (inet_pton(AF_INET, t.c_str(), buf) == 1) {
+    *out = (static_cast<unsigned __int128>(buf[0]) << 24) | (buf[1] << 16) | (buf[2] << 8) | buf[3];
+    *v6 = false;
+    return true;
+  }
+  if (inet_pton(AF_INET6, t.c_str(), buf) == 1) {
+    unsigned __int128 x = 0;
+    for (unsigned char c : buf) x = (x << 8) | c;
+    *out = x;
+    *v6 = true;
+    return true;
+  }
+  return false;
+}
+
+std::string FormatIp(unsigned __int128 ip, bool v6) {
+  char text[INET6_ADDRSTRLEN];
+  unsigned char buf[16];
+  if (!v6) {
+    for (int i = 0; i < 4; ++i) buf[i] = static_cast<unsigned char>(ip >> (8 * (3 - i)));
+    inet_ntop(AF_INET, buf, text, sizeof(text));
+  } else {
+    for (int i = 0; i < 16; ++i) buf[i] = static_cast<unsigned char>(ip >> (8 * (15 - i)));
+    inet_ntop(AF_INET6, buf, text, sizeof(text));
+  }
+  return text;
+}
+
+PoolView ReadPool(const model::Object& o) {
+  PoolView p;
+  p.obj = &o;
+  const Value& spec = At(&o.body, "spec");
+  if (const Value* d = spec.Find("disabled"); d != nullptr && d->is_bool())
+    p.disabled = d->bool_value();
+  if (const Value* s = spec.Find("serviceSelector"); s != nullptr && s->is_object()) {
+    p.service_selector = ReadSelector(*s);
+  }
+  for (const Value& b : Arr(spec, "blocks")) {
+    PoolView::Range r;
+    std::string cidr = Str(b, "cidr");
+    if (!cidr.empty()) {
+      std::vector<std::string> parts = absl::StrSplit(cidr, '/');
+      int bits = 0;
+      if (parts.size() != 2 || !ParseIp(parts[0], &r.first, &r.v6) ||
+          !absl::SimpleAtoi(parts[1], &bits)) {
+        continue;
+      }
+      int width = r.v6 ? 128 : 32;
+      if (bits < 0 || bits > width) continue;
+      int host = width - bits;
+      unsigned __int128 mask = host >= 128 ? ~static_cast<unsigned __int128>(0)
+                                           : (static_cast<unsigned __int128>(1) << host) - 1;
+      r.first &= ~mask;
+      if (!r.v6) r.first &= 0xffffffffu;
+      r.last = r.first | mask;
+    } else {
+      bool v6b = false;
+      if (!ParseIp(Str(b, "start"), &r.first, &r.v6)) continue;
+      std::string stop = Str(b, "stop");
+      if (stop.empty()) {
+        r.last = r.first;
+      } else if (!ParseIp(stop, &r.last, &v6b) || v6b != r.v6 || r.last < r.first) {
+        continue;
+      }
+    }
+    p.ranges.push_back(r);
+  }
+  return p;
+}
+
+BackendTlsPolicyView ReadBackendTlsPolicy(const model::Object& o) {
+  BackendTlsPolicyView p;
+  p.obj = &o;
+  const Value& spec = At(&o.body, "spec");
+  for (const Value& t : Arr(spec, "targetRefs")) {
+    BackendTlsPolicyView::Target tg{Str(t, "group"), Str(t, "kind"), Str(t, "name"), std::nullopt};
+    if (const Value* s = t.Find("sectionName"); s != nullptr && s->is_string()) {
+      tg.section_name = s->string_value();
+    }
+    p.targets.push_back(std::move(tg));
+  }
+  const Value& val = At(&spec, "validation");
+  for (const Value& r : Arr(val, "caCertificateRefs")) {
+    p.ca_refs.push_back(ReadObjectRef(r, o.key.ns, "ConfigMap"));
+  }
+  p.well_known = Str(val, "wellKnownCACertificates");
+  return p;
+}
+
+}  // namespace gwapi::resolve

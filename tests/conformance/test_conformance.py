@@ -1,0 +1,147 @@
+"""The conformance replayer (``gwapi conformance``) as CI runs it.
+
+Two things are proven here: the engine passes every status assertion of the
+shared corpus for the features it claims, and the replayer itself can fail
+(a synthetic corpus with one deliberately wrong case), so a green run means
+something.
+
+The shared corpus is read from ``$GWAPI_SHARED_DIR/conformance`` (default
+``<repo>/../shared/conformance``), as .ci/test sets it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+PYTHON_DIR = REPO / "bindings" / "python"
+SYNTHETIC = Path(__file__).resolve().parent / "data" / "corpus"
+SUMMARY = re.compile(r"(\d+) passed, (\d+) failed, (\d+) skipped")
+
+
+def shared_corpus() -> Path:
+    root = os.environ.get("GWAPI_SHARED_DIR") or str(REPO.parent / "shared")
+    return Path(root) / "conformance"
+
+
+def conformance(*args: str | os.PathLike[str], timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """``gwapi conformance ARGS`` in a subprocess, as a user runs it."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PYTHON_DIR), env.get("PYTHONPATH")]))
+    return subprocess.run(
+        [sys.executable, "-m", "gwapi", "conformance", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture(scope="module")
+def shared_run() -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """One replay of the whole shared corpus, shared by the tests below."""
+    corpus = shared_corpus()
+    if not (corpus / "cases").is_dir():
+        pytest.fail(
+            f"conformance corpus not found at {corpus}; set GWAPI_SHARED_DIR to the "
+            "directory holding conformance/"
+        )
+    return corpus, conformance(corpus)
+
+
+def test_shared_corpus_has_no_failed_case(shared_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    corpus, proc = shared_run
+    assert "Traceback" not in proc.stderr, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines, proc.stderr
+    summary = SUMMARY.fullmatch(lines[-1])
+    assert summary, f"last line is not the summary: {lines[-1]!r}"
+    failed = [ln for ln in lines if ": failed: " in ln]
+    assert not failed, "\n".join(failed)
+    assert proc.returncode == 0, proc.stderr
+    cases = sorted(p.stem for p in (corpus / "cases").glob("*.json"))
+    assert sum(map(int, summary.groups())) == len(cases)
+    assert [ln.split(":", 1)[0] for ln in lines[:-1]] == cases
+
+
+def test_request_assertions_are_never_reported_passed(
+        shared_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    corpus, proc = shared_run
+    outcome = dict(ln.split(": ", 1) for ln in proc.stdout.splitlines()[:-1])
+    for path in sorted((corpus / "cases").glob("*.json")):
+        case = json.loads(path.read_text())
+        requests = case["requests"] + [r for s in case.get("steps", []) for r in s["requests"]]
+        if requests or "provisionedResources" in case:
+            assert not outcome[case["name"]].startswith("passed"), case["name"]
+
+
+def test_synthetic_corpus_one_passed_one_failed() -> None:
+    proc = conformance(SYNTHETIC, "--features", "Gateway,HTTPRoute")
+    lines = proc.stdout.splitlines()
+    assert lines[-1] == "1 passed, 1 failed, 0 skipped", proc.stdout + proc.stderr
+    assert proc.returncode == 1
+    assert "SyntheticPass: passed" in lines
+    (failed,) = [ln for ln in lines if ln.startswith("SyntheticFail: ")]
+    assert failed.startswith("SyntheticFail: failed: Gateway synthetic/gw: conditions: ")
+    assert "DeliberatelyAbsent" in failed
+
+
+def test_synthetic_corpus_json_output() -> None:
+    proc = conformance(SYNTHETIC, "--features", "Gateway,HTTPRoute", "--output", "json")
+    assert proc.returncode == 1
+    doc = json.loads(proc.stdout)
+    assert doc["summary"] == "1 passed, 1 failed, 0 skipped"
+    outcomes = {c["name"]: c["outcome"] for c in doc["cases"]}
+    assert outcomes == {"SyntheticFail": "failed", "SyntheticPass": "passed"}
+    passed = next(c for c in doc["cases"] if c["name"] == "SyntheticPass")
+    assert passed["checked"] > 0 and passed["differences"] == []
+
+
+def test_unclaimed_feature_is_not_applicable() -> None:
+    proc = conformance(SYNTHETIC, "--features", "Gateway", "--case", "SyntheticPass")
+    assert proc.stdout.splitlines() == [
+        "SyntheticPass: not-applicable: the engine does not claim HTTPRoute",
+        "0 passed, 0 failed, 1 skipped",
+    ]
+    assert proc.returncode == 0
+
+
+def test_not_a_corpus_is_a_clear_error(tmp_path: Path) -> None:
+    proc = conformance(tmp_path)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("error: ") and "not a conformance corpus" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_unknown_case_is_a_clear_error() -> None:
+    proc = conformance(SYNTHETIC, "--features", "Gateway", "--case", "NoSuchCase")
+    assert proc.returncode == 1
+    assert "no case named NoSuchCase" in proc.stderr
+
+
+def test_requests_make_a_passing_case_not_applicable(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SYNTHETIC, corpus)
+    (corpus / "cases" / "SyntheticFail.json").unlink()
+    case = json.loads((corpus / "cases" / "SyntheticPass.json").read_text())
+    case["requests"] = [{
+        "gateway": "synthetic/gw", "port": 80,
+        "request": {"protocol": "HTTP", "method": "GET", "path": "/"},
+        "backend": "backend", "namespace": "synthetic",
+        "response": {"statusCodes": [200]},
+    }]
+    (corpus / "cases" / "SyntheticPass.json").write_text(json.dumps(case))
+    proc = conformance(corpus, "--features", "Gateway,HTTPRoute")
+    assert proc.returncode == 0, proc.stderr
+    first, last = proc.stdout.splitlines()
+    assert first.startswith(
+        "SyntheticPass: not-applicable: request matching is not implemented yet (1 request assertion")
+    assert last == "0 passed, 0 failed, 1 skipped"

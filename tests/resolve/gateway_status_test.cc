@@ -1,0 +1,387 @@
+// Gateway, listener and GatewayClass status.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "lib/resolve/features.h"
+#include "tests/resolve/testing.h"
+
+namespace gwapi::resolve {
+namespace {
+
+using testing::Apply;
+using testing::Cond;
+using testing::Listener;
+using testing::NewEngine;
+using testing::StatusOf;
+
+constexpr char kCrt[] =
+    "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJmYWtlCi0tLS0tRU5EIENFUlRJRklDQVRFLS0tLS0K";
+constexpr char kKey[] =
+    "LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JSUJmYWtlCi0tLS0tRU5EIFBSSVZBVEUgS0VZLS0tLS0K";
+
+std::string Gateway(absl::string_view name, absl::string_view listeners,
+                    absl::string_view extra_spec = "") {
+  return absl::StrCat(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: )",
+                      name, R"(, namespace: infra}
+spec:
+  gatewayClassName: cilium
+)",
+                      extra_spec, "  listeners:\n", listeners);
+}
+
+constexpr char kHttp80[] = R"(  - {name: http, protocol: HTTP, port: 80}
+)";
+
+std::string HttpsListener(absl::string_view secret_ns, absl::string_view secret) {
+  return absl::StrCat(R"(  - name: https
+    protocol: HTTPS
+    port: 443
+    tls:
+      certificateRefs:
+      - {name: )",
+                      secret, ", namespace: ", secret_ns, "}\n");
+}
+
+std::string Secret(absl::string_view ns, absl::string_view name, absl::string_view type,
+                   absl::string_view crt = kCrt) {
+  return absl::StrCat("apiVersion: v1\nkind: Secret\nmetadata: {name: ", name, ", namespace: ", ns,
+                      "}\ntype: ", type, "\ndata:\n  tls.crt: ", crt, "\n  tls.key: ", kKey, "\n");
+}
+
+const model::Value* Conditions(const model::Value& status) { return status.Find("conditions"); }
+
+const model::Value* ListenerConditions(const model::Value& status, absl::string_view name) {
+  const model::Value* l = Listener(status, name);
+  return l == nullptr ? nullptr : l->Find("conditions");
+}
+
+TEST(GatewayClassStatus, OwnClassIsAcceptedAndListsSupportedFeatures) {
+  auto e = NewEngine();
+  model::Value st = StatusOf(e.get(), "GatewayClass", "", "cilium");
+  EXPECT_EQ(Cond(Conditions(st), "Accepted"), "True/Accepted");
+  EXPECT_EQ(Cond(Conditions(st), "SupportedVersion"), "True/SupportedVersion");
+  const model::Value* f = st.Find("supportedFeatures");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->size(), SupportedFeatures().size());
+  EXPECT_EQ(f->array()[0].Find("name")->string_value(), SupportedFeatures()[0]);
+}
+
+TEST(GatewayClassStatus, OtherControllersClassGetsNoStatus) {
+  auto e = NewEngine();
+  Apply(e.get(), R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: other}
+spec: {controllerName: example.com/other}
+)");
+  EXPECT_TRUE(StatusOf(e.get(), "GatewayClass", "", "other").is_null());
+}
+
+TEST(SupportedFeatures, AreSortedAndUnique) {
+  auto f = SupportedFeatures();
+  for (size_t i = 1; i < f.size(); ++i) EXPECT_LT(f[i - 1], f[i]);
+}
+
+TEST(GatewayStatus, ValidGatewayIsAcceptedProgrammedWithFirstPoolAddress) {
+  auto e = NewEngine();
+  Apply(e.get(), Gateway("gw", kHttp80));
+  model::Value st = StatusOf(e.get(), "Gateway", "infra", "gw");
+  EXPECT_EQ(Cond(Conditions(st), "Accepted"), "True/Accepted");
+  EXPECT_EQ(Cond(Conditions(st), "Programmed"), "True/Programmed");
+  EXPECT_EQ(st.ToJson().find(R"("addresses":[{"type":"IPAddress","value":"10.0.0.0"}])"), 1u);
+  const model::Value* l = Listener(st, "http");
+  ASSERT_NE(l, nullptr);
+  EXPECT_EQ(l->Find("attachedRoutes")->int_value(), 0);
+  EXPECT_EQ(l->Find("supportedKinds")->ToJson(),
+            R"([{"group":"gateway.networking.k8s.io","kind":"HTTPRoute"},)"
+            R"({"group":"gateway.networking.k8s.io","kind":"GRPCRoute"}])");
+  EXPECT_EQ(Cond(l->Find("conditions"), "Conflicted"), "False/NoConflicts");
+}
+
+TEST(GatewayStatus, ConditionsCarryObservedGenerationAndFixedTime) {
+  auto e = NewEngine();
+  Apply(e.get(), Gateway("gw", kHttp80));
+  model::Value st = StatusOf(e.get(), "Gateway", "infra", "gw");
+  const model::Value& c = Conditions(st)->array()[0];
+  EXPECT_EQ(c.ToJson(), R"({"type":"Accepted","status":"True","observedGeneration":1,)"
+                        R"("lastTransitionTime":"2026-01-01T00:00:00Z","reason":"Accepted",)"
+                        R"("message":"The Gateway is accepted."})");
+}
+
+TEST(GatewayStatus, ConflictingProtocolsOnOnePortRejectBothListeners) {
+  auto e = NewEngine();
+  Apply(e.get(), Gateway("gw", R"(  - {name: web, protocol: HTTP, port: 8080}
+  - {name: raw, protocol: TCP, port: 8080}
+)"));
+  model::Value st = StatusOf(e.get(), "Gateway", "infra", "gw");
+  for (absl::string_view name : {"web", "raw"}) {
+    const model::Value* lc = ListenerConditions(st, name);
+    EXPECT_EQ(Cond(lc, "Conflicted"), "True/ProtocolConflict") << name;
+    EXPECT_EQ(Cond(lc, "Accepted"), "False/ProtocolConflict") << name;
+    EXPECT_TRUE(absl::StrContains(testing::FindCondition(lc, "Conflicted")->GetString("message"),
+                                  "port 8080"));
+  }
+  EXPECT_EQ(Cond(Conditions(st), "Accepted"), "False/ListenersNotValid");
+  EXPECT_EQ(Cond(Conditions(st), "Programmed"), "False/Invalid");
+}
+
+TEST(GatewayStatus, OneConflictLeavesTheOtherListenersAccepted) {
+  auto e = NewEngine();
+  Apply(e.get(), Gateway("gw", R"(  - {name: a, protocol: HTTP, port: 80, hostname: a.example.com}
+  - {name: b, protocol: HTTPS, port: 80, hostname: b.example.com, tls: {certificateRefs: [{name: c}]}}
+  - {name: c, protocol: HTTP, port: 81}
+)"));
+  model::Value st = StatusOf(e.get(), "Gateway", "infra", "gw");
+  EXPECT_EQ(Cond(Conditions(st), "Accepted"), "True/ListenersNotValid");
+  EXPECT_EQ(Cond(ListenerConditions(st, "c"), "Accepted"), "True/Accepted");
+}
+
+TEST(GatewayStatus, UnknownSelectorOperatorMatchesNothingAndListenerSaysWhy) {
+  auto e = NewEngine();
+  Apply(e.get(), Gateway("gw", R"(  - name: http
+    protocol: HTTP
+    port: 80
+    allowedRoutes:
+      namespaces:
+        from: Selector
+        selector:
+          matchExpressions:
+          - {key: team, operator: Near, values: [a]}
+)"));
+  model::Value st = StatusOf(e.get(), "Gateway", "infra", "gw");
+  const model::Value* lc = ListenerConditions(st, "http");
+  EXPECT_EQ(Cond(lc, "Accepted"), "False/UnsupportedValue");
+  EXPECT_TRUE(
+      absl::StrContains(testing::FindCondition(lc, "Accepted")->GetString("message"), "\"Near\""));
+  Apply(e.get(), R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r, namespace: infra}
+spec:
+  parentRefs: [{name: gw}]
+)");
+  model::Value route = StatusOf(e.get(), "HTTPRoute", "infra", "r");
+  EXPECT_EQ(Cond(testing::ParentConditions(route), "Accepted"), "False/NotAllowedByListeners");
+}
+
+TEST(GatewayStatus, PoolWithNoFreeAddressLeavesNewestGatewayUnassigned) {
+  auto e = NewEngine();
+  for (int i = 0; i < 5; ++i) {
+    // Distinct creationTimestamps make "oldest first" explicit.
+    Apply(e.get(),
+          absl::StrCat(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw)",
+                       i, R"(, namespace: infra, creationTimestamp: "2025-01-01T00:00:0)", i,
+                       R"(Z"}
+spec:
+  gatewayClassName: cilium
+  listeners: [{name: http, protocol: HTTP, port: 80}]
+)"));
+  }
+  model::Value last = StatusOf(e.get(), "Gateway", "infra", "gw4");
+  EXPECT_EQ(Cond(Conditions(last), "Programmed"), "False/AddressNotAssigned");
+  EXPECT_EQ(last.Find("addresses"), nullptr);
+  EXPECT_EQ(Cond(Conditions(last), "Accepted"), "True/Accepted");
+  model::Value third = StatusOf(e.get(), "Gateway", "infra", "gw3");
+  EXPECT_NE(third.ToJson().find("10.0.0.3"), std::string::npos);
+}
+
+TEST(GatewayStatus, StaticAddressOutsideEveryPoolIsNotUsable) {
+  auto e = NewEngine();
+  Apply(e.get(), Gateway("gw", kHttp80, "  addresses: [{value: 192.0.2.1}]\n"));
+  model::Value st = StatusOf(e.get(), "Gateway", "infra", "gw");
+  EXPECT_EQ(Cond(Conditions(st), "Accepted"), "True/Accepted");
+  EXPECT_EQ(Cond(Conditions(st), "Programmed"), "False/AddressNotUsable");
+}
+
+TEST(GatewayStatus, StaticAddressInsidePoolIsReported) {
+  auto e = NewEngine();
+  Apply(e.get(), Gateway("gw", kHttp80, "  addresses: [{type: IPAddress, value: 10.0.0.2}]\n"));
+  model::Value st = StatusOf(e.get(), "Gateway", "infra", "gw");
+  EXPECT_EQ(Cond(Conditions(st), "Programmed"), "True/Programmed");
+  EXPECT_NE(st.ToJson().find(R"("value":"10.0.0.2")"), std::string::npos);
+}
+
+TEST(GatewayStatus, UnsupportedAddressTypeIsNotAccepted) {
+  auto e = NewEngine();
+  Apply(e.get(), Gateway("gw", kHttp80, "  addresses: [{type: Hostname, value: gw.example}]\n"));
+  model::Value st = StatusOf(e.get(), "Gateway", "infra", "gw");
+  EXPECT_EQ(Cond(Conditions(st), "Accepted"), "False/UnsupportedAddress");
+}
+
+TEST(GatewayStatus, GatewayOfUnknownClassGetsNoStatus) {
+  auto e = NewEngine();
+  std::string yaml = Gateway("gw", kHttp80);
+  yaml.replace(yaml.find("cilium"), 6, "nope");
+  Apply(e.get(), yaml);
+  EXPECT_TRUE(StatusOf(e.get(), "Gateway", "infra", "gw").is_null());
+}
+
+TEST(ListenerTls, NonTlsSecretIsInvalidCertificateRef) {
+  auto e = NewEngine();
+  Apply(e.get(), Secret("infra", "cert", "Opaque"));
+  Apply(e.get(), Gateway("gw", HttpsListener("infra", "cert")));
+  model::Value st = StatusOf(e.get(), "Gateway", "infra", "gw");
+  const model::Value* lc = ListenerConditions(st, "https");
+  EXPECT_EQ(Cond(lc, "ResolvedRefs"), "False/InvalidCertificateRef");
+  EXPECT_EQ(Cond(lc, "Programmed"), "False/Invalid");
+  std::string msg(testing::FindCondition(lc, "ResolvedRefs")->GetString("message"));
+  EXPECT_TRUE(absl::StrContains(msg, "infra/cert")) << msg;
+  EXPECT_TRUE(absl::StrContains(msg, "kubernetes.io/tls")) << msg;
+}
+
+TEST(ListenerTls, ValidTlsSecretResolves) {
+  auto e = NewEngine();
+  Apply(e.get(), Secret("infra", "cert", "kubernetes.io/tls"));
+  Apply(e.get(), Gateway("gw", HttpsListener("infra", "cert")));
+  model::Value st = StatusOf(e.get(), "Gateway", "infra", "gw");
+  EXPECT_EQ(Cond(ListenerConditions(st, "https"), "ResolvedRefs"), "True/ResolvedRefs");
+  EXPECT_EQ(Cond(ListenerConditions(st, "https"), "Programmed"), "True/Programmed");
+}
+
+TEST(ListenerTls, SecretThatIsNotPemIsInvalidCertificateRef) {
+  auto e = NewEngine();
+  Apply(e.get(), Secret("infra", "cert", "kubernetes.io/tls", "SGVsbG8gd29ybGQK"));
+  Apply(e.get(), Gateway("gw", HttpsListener("infra", "cert")));
+  model::Value st = StatusOf(e.get(), "Gateway", "infra", "gw");
+  EXPECT_EQ(Cond(ListenerConditions(st, "https"), "ResolvedRefs"), "False/InvalidCertificateRef");
+}
+
+TEST(ListenerTls, CrossNamespaceSecretNeedsGrantInTheSecretsNamespace) {
+  auto e = NewEngine();
+  Apply(e.get(), Secret("certs", "cert", "kubernetes.io/tls"));
+  // A grant in the Gateway's namespace (the wrong one) permits nothing.
+  Apply(e.get(), R"(
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: wrong-place, namespace: infra}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: Gateway, namespace: infra}]
+  to: [{group: "", kind: Secret}]
+)");
+  Apply(e.get(), Gateway("gw", HttpsListener("certs", "cert")));
+  model::Value st = StatusOf(e.get(), "Gateway", "infra", "gw");
+  EXPECT_EQ(Cond(ListenerConditions(st, "https"), "ResolvedRefs"), "False/RefNotPermitted");
+  Apply(e.get(), R"(
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: right-place, namespace: certs}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: Gateway, namespace: infra}]
+  to: [{group: "", kind: Secret, name: cert}]
+)");
+  st = StatusOf(e.get(), "Gateway", "infra", "gw");
+  EXPECT_EQ(Cond(ListenerConditions(st, "https"), "ResolvedRefs"), "True/ResolvedRefs");
+}
+
+TEST(ListenerTls, MissingCrossNamespaceSecretIsNotRevealed) {
+  auto e = NewEngine();
+  Apply(e.get(), Gateway("gw", HttpsListener("certs", "absent")));
+  model::Value st = StatusOf(e.get(), "Gateway", "infra", "gw");
+  const model::Value* c = testing::FindCondition(ListenerConditions(st, "https"), "ResolvedRefs");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->GetString("reason"), "RefNotPermitted");
+  EXPECT_FALSE(absl::StrContains(c->GetString("message"), "does not exist"));
+}
+
+TEST(ListenerTls, OverlappingHostnamesOnOnePortAreFlagged) {
+  auto e = NewEngine();
+  Apply(e.get(), Secret("infra", "cert", "kubernetes.io/tls"));
+  Apply(e.get(), Gateway("gw", R"(  - name: wild
+    protocol: HTTPS
+    port: 443
+    hostname: "*.example.com"
+    tls: {certificateRefs: [{name: cert}]}
+  - name: exact
+    protocol: HTTPS
+    port: 443
+    hostname: foo.example.com
+    tls: {certificateRefs: [{name: cert}]}
+  - name: elsewhere
+    protocol: HTTPS
+    port: 443
+    hostname: foo.example.net
+    tls: {certificateRefs: [{name: cert}]}
+)"));
+  model::Value st = StatusOf(e.get(), "Gateway", "infra", "gw");
+  EXPECT_EQ(Cond(ListenerConditions(st, "wild"), "OverlappingTLSConfig"),
+            "True/OverlappingHostnames");
+  EXPECT_EQ(Cond(ListenerConditions(st, "exact"), "OverlappingTLSConfig"),
+            "True/OverlappingHostnames");
+  // Negative polarity: never written as False.
+  EXPECT_EQ(Cond(ListenerConditions(st, "elsewhere"), "OverlappingTLSConfig"), "absent");
+  EXPECT_EQ(Cond(ListenerConditions(st, "wild"), "Accepted"), "True/Accepted");
+}
+
+TEST(ListenerKinds, UnsupportedKindIsDroppedAndReported) {
+  auto e = NewEngine();
+  Apply(e.get(), Gateway("gw", R"(  - name: http
+    protocol: HTTP
+    port: 80
+    allowedRoutes:
+      kinds: [{kind: HTTPRoute}, {kind: TCPRoute}]
+)"));
+  model::Value st = StatusOf(e.get(), "Gateway", "infra", "gw");
+  const model::Value* l = Listener(st, "http");
+  ASSERT_NE(l, nullptr);
+  EXPECT_EQ(l->Find("supportedKinds")->ToJson(),
+            R"([{"group":"gateway.networking.k8s.io","kind":"HTTPRoute"}])");
+  EXPECT_EQ(Cond(l->Find("conditions"), "ResolvedRefs"), "False/InvalidRouteKinds");
+}
+
+TEST(GatewayStatus, InvalidInfrastructureParametersRefIsInvalidParameters) {
+  auto e = NewEngine();
+  Apply(e.get(),
+        Gateway("gw", kHttp80,
+                "  infrastructure:\n    parametersRef: {group: x.io, kind: P, name: p}\n"));
+  model::Value st = StatusOf(e.get(), "Gateway", "infra", "gw");
+  EXPECT_EQ(Cond(Conditions(st), "Accepted"), "False/InvalidParameters");
+}
+
+TEST(ListenerSetStatus, NotAllowedByDefault) {
+  auto e = NewEngine();
+  Apply(e.get(), Gateway("gw", kHttp80));
+  Apply(e.get(), R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: ListenerSet
+metadata: {name: ls, namespace: infra}
+spec:
+  parentRef: {name: gw}
+  listeners: [{name: extra, protocol: HTTP, port: 8080}]
+)");
+  model::Value st = StatusOf(e.get(), "ListenerSet", "infra", "ls");
+  EXPECT_EQ(Cond(Conditions(st), "Accepted"), "False/NotAllowed");
+}
+
+TEST(ListenerSetStatus, AllowedSetIsAcceptedAndCounted) {
+  auto e = NewEngine();
+  Apply(e.get(), Gateway("gw", kHttp80, "  allowedListeners: {namespaces: {from: Same}}\n"));
+  Apply(e.get(), R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: ListenerSet
+metadata: {name: ls, namespace: infra}
+spec:
+  parentRef: {name: gw}
+  listeners:
+  - {name: extra, protocol: HTTP, port: 8080}
+  - {name: clash, protocol: TCP, port: 80}
+)");
+  model::Value st = StatusOf(e.get(), "ListenerSet", "infra", "ls");
+  EXPECT_EQ(Cond(Conditions(st), "Accepted"), "True/ListenersNotValid");
+  EXPECT_EQ(Cond(ListenerConditions(st, "clash"), "Conflicted"), "True/ProtocolConflict");
+  model::Value gw = StatusOf(e.get(), "Gateway", "infra", "gw");
+  EXPECT_EQ(gw.Find("attachedListenerSets")->int_value(), 1);
+  // The Gateway's own listener wins over the set's.
+  EXPECT_EQ(Cond(ListenerConditions(gw, "http"), "Accepted"), "True/Accepted");
+}
+
+}  // namespace
+}  // namespace gwapi::resolve
