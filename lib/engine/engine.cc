@@ -139,6 +139,7 @@ ObjectResult Engine::ApplyOne(model::Value value, std::string source) {
   r.outcome = Outcome::kAccepted;
   r.generation = obj.meta.generation;
   obj.body = std::move(value);
+  NoteChange(obj.key);
   store_.Put(std::make_shared<const model::Object>(std::move(obj)));
   return r;
 }
@@ -156,6 +157,7 @@ absl::StatusOr<std::vector<ObjectResult>> Engine::Apply(absl::string_view input)
 
 absl::Status Engine::Delete(const model::ObjectKey& key) {
   bool stored = store_.Erase(key);
+  if (stored) NoteChange(key);
   bool rejected = rejected_.erase(key) > 0;
   if (!stored && !rejected) {
     return absl::NotFoundError(absl::StrCat(key.ToString(), " not found"));
@@ -185,17 +187,31 @@ std::vector<ObjectResult> Engine::List(ListFilter filter) const {
   return out;
 }
 
+void Engine::NoteChange(const model::ObjectKey& key) {
+  if (pending_overflow_) return;
+  if (pending_changes_.size() >= kMaxPendingChanges) {
+    pending_overflow_ = true;
+    pending_changes_.clear();
+    return;
+  }
+  pending_changes_.push_back(key);
+}
+
 const resolve::StatusSet& Engine::Status() {
   if (!status_valid_ || status_revision_ != store_.revision()) {
     resolve::ResolveOptions opts;
     opts.controller_name = options_.controller_name;
     opts.now_unix = options_.fixed_time_unix != 0 ? options_.fixed_time_unix
                                                   : static_cast<int64_t>(std::time(nullptr));
-    status_ = resolve::Resolve(store_, opts, &transitions_);
+    bool updated = status_valid_ && !pending_overflow_ &&
+                   resolution_.Update(store_, opts, pending_changes_, &transitions_);
+    if (!updated) resolution_.Full(store_, opts, &transitions_);
+    pending_changes_.clear();
+    pending_overflow_ = false;
     status_revision_ = store_.revision();
     status_valid_ = true;
   }
-  return status_;
+  return resolution_.status();
 }
 
 }  // namespace gwapi::engine

@@ -65,15 +65,18 @@ class Engine {
   const EngineOptions& options() const { return options_; }
 
   // The status of everything this engine's controller owns. Resolved lazily:
-  // the first call after the store changed recomputes the whole graph; later
-  // calls return the cached result. The cost is linear in stored objects and
-  // route parents (about 0.35 s for 10,000 HTTPRoutes over 100 Gateways in a
-  // fastbuild, JSON included); incremental recomputation is not implemented.
+  // the first call after the store changed brings it up to date, later calls
+  // return the cached result. When only routes changed since the last call,
+  // only they and the Gateways/ListenerSets they attach to are recomputed
+  // (resolve::Resolution::Update); otherwise the whole graph is (linear in
+  // stored objects and route parents). Figures: docs/PERFORMANCE.md.
   const resolve::StatusSet& Status();
 
  private:
   explicit Engine(EngineOptions options) : options_(std::move(options)) {}
   ObjectResult ApplyOne(model::Value value, std::string source);
+  // Records that the stored object `key` was put or erased.
+  void NoteChange(const model::ObjectKey& key);
 
   EngineOptions options_;
   const validate::SchemaSet* schemas_ = nullptr;
@@ -82,9 +85,15 @@ class Engine {
   absl::flat_hash_map<model::ObjectKey, ObjectResult> rejected_;
   uint64_t next_arrival_ = 1;
   // Status cache, valid while the store's revision equals status_revision_.
-  resolve::StatusSet status_;
+  resolve::Resolution resolution_;
   uint64_t status_revision_ = 0;
   bool status_valid_ = false;
+  // Keys put or erased since the status was last brought up to date. Past
+  // kMaxPendingChanges (a bulk resync) the engine stops tracking them and
+  // recomputes everything; the bound keeps the list small, it is not tuned.
+  static constexpr size_t kMaxPendingChanges = 256;
+  std::vector<model::ObjectKey> pending_changes_;
+  bool pending_overflow_ = false;
   // Previous condition statuses, so lastTransitionTime moves only on change.
   resolve::TransitionMemory transitions_;
 };

@@ -110,21 +110,21 @@ Value RenderListeners(const std::vector<std::unique_ptr<ListenerState>>& listene
                       bool parent_programmed, const model::Object& owner,
                       TransitionMemory* memory) {
   Value::Array out;
+  out.reserve(listeners.size());
   std::string object = owner.key.ToString();
   for (const auto& l : listeners) {
     Value::Array kinds;
+    kinds.reserve(l->supported_kinds.size());
     for (const GroupKind& k : l->supported_kinds) {
-      kinds.push_back(
-          Value::MakeObject({{"group", Value::String(k.group)}, {"kind", Value::String(k.kind)}}));
+      kinds.push_back(Obj(M("group", Value::String(k.group)), M("kind", Value::String(k.kind))));
     }
-    out.push_back(Value::MakeObject({
-        {"name", Value::String(l->view->name)},
-        {"supportedKinds", Value::MakeArray(std::move(kinds))},
-        {"attachedRoutes", Value::Int(l->attached_routes)},
-        {"conditions",
-         RenderConditions(ListenerConditions(*l, parent_programmed), owner.meta.generation, object,
-                          absl::StrCat("listeners/", l->view->name), memory)},
-    }));
+    out.push_back(
+        Obj(M("name", Value::String(l->view->name)),
+            M("supportedKinds", Value::MakeArray(std::move(kinds))),
+            M("attachedRoutes", Value::Int(l->attached_routes)),
+            M("conditions",
+              RenderConditions(ListenerConditions(*l, parent_programmed), owner.meta.generation,
+                               object, absl::StrCat("listeners/", l->view->name), memory))));
   }
   return Value::MakeArray(std::move(out));
 }
@@ -328,55 +328,55 @@ void ResolveGateways(Graph* g) {
   }
 }
 
+Value RenderGateway(const Graph& g, const GatewayState& gw, TransitionMemory* memory) {
+  const model::Object& o = *gw.view.obj;
+  bool gw_programmed = false;
+  for (const Condition& c : gw.conditions) {
+    if (c.type == "Programmed") gw_programmed = c.status == "True";
+  }
+  Value st = Value::MakeObject();
+  if (!gw.status_addresses.empty()) {
+    Value::Array addrs;
+    for (const auto& a : gw.status_addresses) {
+      addrs.push_back(Obj(M("type", Value::String(a.type)), M("value", Value::String(a.value))));
+    }
+    st.Set("addresses", Value::MakeArray(std::move(addrs)));
+  }
+  st.Set("conditions",
+         RenderConditions(gw.conditions, o.meta.generation, o.key.ToString(), "", memory));
+  st.Set("listeners", RenderListeners(gw.listeners, gw_programmed, o, memory));
+  if (gw.view.allowed_listeners_from != "None" || gw.attached_listener_sets > 0) {
+    st.Set("attachedListenerSets", Value::Int(gw.attached_listener_sets));
+  }
+  return st;
+}
+
+Value RenderListenerSet(const Graph& g, const ListenerSetState& s, TransitionMemory* memory) {
+  const model::Object& o = *s.view.obj;
+  bool programmed = false;
+  for (const Condition& c : s.conditions) {
+    if (c.type == "Programmed") programmed = c.status == "True";
+  }
+  Value st = Value::MakeObject();
+  st.Set("conditions",
+         RenderConditions(s.conditions, o.meta.generation, o.key.ToString(), "", memory));
+  st.Set("listeners", RenderListeners(s.listeners, programmed, o, memory));
+  return st;
+}
+
 void RenderGateways(Graph* g, TransitionMemory* memory) {
   Value::Array features;
   for (absl::string_view f : SupportedFeatures()) {
-    features.push_back(Value::MakeObject({{"name", Value::String(std::string(f))}}));
+    features.push_back(Obj(M("name", Value::String(std::string(f)))));
   }
   for (const auto& [name, cls] : g->classes) {
-    g->status[cls->key] = Value::MakeObject({
-        {"conditions", RenderConditions(g->class_conditions[name], cls->meta.generation,
-                                        cls->key.ToString(), "", memory)},
-        {"supportedFeatures", Value::MakeArray(features)},
-    });
+    g->status[cls->key] =
+        Obj(M("conditions", RenderConditions(g->class_conditions[name], cls->meta.generation,
+                                             cls->key.ToString(), "", memory)),
+            M("supportedFeatures", Value::MakeArray(features)));
   }
-  for (auto& gwp : g->gateways) {
-    GatewayState* gw = gwp.get();
-    const model::Object& o = *gw->view.obj;
-    bool gw_programmed = false;
-    for (const Condition& c : gw->conditions) {
-      if (c.type == "Programmed") gw_programmed = c.status == "True";
-    }
-    Value st = Value::MakeObject();
-    if (!gw->status_addresses.empty()) {
-      Value::Array addrs;
-      for (const auto& a : gw->status_addresses) {
-        addrs.push_back(Value::MakeObject(
-            {{"type", Value::String(a.type)}, {"value", Value::String(a.value)}}));
-      }
-      st.Set("addresses", Value::MakeArray(std::move(addrs)));
-    }
-    st.Set("conditions",
-           RenderConditions(gw->conditions, o.meta.generation, o.key.ToString(), "", memory));
-    st.Set("listeners", RenderListeners(gw->listeners, gw_programmed, o, memory));
-    if (gw->view.allowed_listeners_from != "None" || gw->attached_listener_sets > 0) {
-      st.Set("attachedListenerSets", Value::Int(gw->attached_listener_sets));
-    }
-    g->status[o.key] = std::move(st);
-  }
-  for (auto& sp : g->sets) {
-    ListenerSetState* s = sp.get();
-    const model::Object& o = *s->view.obj;
-    bool programmed = false;
-    for (const Condition& c : s->conditions) {
-      if (c.type == "Programmed") programmed = c.status == "True";
-    }
-    Value st = Value::MakeObject();
-    st.Set("conditions",
-           RenderConditions(s->conditions, o.meta.generation, o.key.ToString(), "", memory));
-    st.Set("listeners", RenderListeners(s->listeners, programmed, o, memory));
-    g->status[o.key] = std::move(st);
-  }
+  for (auto& gwp : g->gateways) g->status[gwp->view.obj->key] = RenderGateway(*g, *gwp, memory);
+  for (auto& sp : g->sets) g->status[sp->view.obj->key] = RenderListenerSet(*g, *sp, memory);
 }
 
 }  // namespace gwapi::resolve

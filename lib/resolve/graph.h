@@ -7,6 +7,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -110,6 +111,15 @@ struct Graph {
   // accepted routes send traffic to it (BackendTLSPolicy ancestors).
   std::map<std::string, std::set<GatewayState*>> service_gateways;
 
+  // Filled by the route pass: for each route attached to at least one
+  // listener, the listeners whose attachedRoutes it counts, so an
+  // incremental update can take a changed route's old attachments back
+  // (BM_Status_OneRouteChanged).
+  absl::flat_hash_map<model::ObjectKey, std::vector<ListenerState*>> route_listeners;
+  // GRPCRoutes seen: with none, HTTPRoute/GRPCRoute hostname conflicts
+  // cannot arise and routes can be resolved one at a time.
+  size_t grpc_routes = 0;
+
   // Output: status stanzas by object.
   std::map<model::ObjectKey, model::Value> status;
 
@@ -150,6 +160,16 @@ void ResolveGateways(Graph* g);  // classes, gateways, listeners, sets, addresse
 void ResolveRoutes(Graph* g, TransitionMemory* memory);
 void ResolvePolicies(Graph* g, TransitionMemory* memory);
 void RenderGateways(Graph* g, TransitionMemory* memory);
+
+// One route against the resolved Gateways (for incremental updates, when
+// no GRPCRoute can conflict): bumps attachedRoutes of the listeners it
+// attaches to, fills *counted with them and returns its status stanza, or
+// nullopt when no parentRef is ours.
+std::optional<model::Value> ResolveOneRoute(Graph* g, const RouteView& r, TransitionMemory* memory,
+                                            std::vector<ListenerState*>* counted);
+// The status stanza of one Gateway or ListenerSet of the graph.
+model::Value RenderGateway(const Graph& g, const GatewayState& gw, TransitionMemory* memory);
+model::Value RenderListenerSet(const Graph& g, const ListenerSetState& s, TransitionMemory* memory);
 
 }  // namespace gwapi::resolve
 

@@ -116,16 +116,15 @@ void ResolvePolicies(Graph* g, TransitionMemory* memory) {
     for (GatewayState* gw : sorted) {
       const model::ObjectKey& k = gw->view.obj->key;
       std::string scope = absl::StrCat("ancestors/", NsName(k.ns, k.name));
-      out.push_back(Value::MakeObject({
-          {"ancestorRef", Value::MakeObject({{"group", Value::String(k.group)},
-                                             {"kind", Value::String(k.kind)},
-                                             {"namespace", Value::String(k.ns)},
-                                             {"name", Value::String(k.name)}})},
-          {"controllerName", Value::String(g->controller_name)},
-          {"conditions", RenderConditions(c, o.meta.generation, o.key.ToString(), scope, memory)},
-      }));
+      out.push_back(
+          Obj(M("ancestorRef",
+                Obj(M("group", Value::String(k.group)), M("kind", Value::String(k.kind)),
+                    M("namespace", Value::String(k.ns)), M("name", Value::String(k.name)))),
+              M("controllerName", Value::String(g->controller_name)),
+              M("conditions",
+                RenderConditions(c, o.meta.generation, o.key.ToString(), scope, memory))));
     }
-    g->status[o.key] = Value::MakeObject({{"ancestors", Value::MakeArray(std::move(out))}});
+    g->status[o.key] = Obj(M("ancestors", Value::MakeArray(std::move(out))));
   }
 }
 

@@ -9,7 +9,9 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "lib/model/object.h"
@@ -43,6 +45,7 @@ class StatusSet {
   std::string ToJson(const model::Store& store) const;
 
  private:
+  friend class Resolution;  // updates entries in place
   Map entries_;
 };
 
@@ -50,6 +53,41 @@ class StatusSet {
 // listeners). `memory` carries lastTransitionTime between calls.
 StatusSet Resolve(const model::Store& store, const ResolveOptions& options,
                   TransitionMemory* memory);
+
+struct Graph;
+
+// A resolution kept between changes of the store, so that a change touching
+// only routes recomputes those routes and the Gateways and ListenerSets
+// whose listeners they (were) attached to, not the whole graph
+// (BM_Status_OneRouteChanged: 420 ms for a full recomputation of 10,000
+// routes against well under 1 ms). Anything else falls back to Full().
+// Holds pointers into the store's objects: after any change of the store,
+// call Update() or Full() before status() is read again.
+// Thread-safety: not thread-safe; owned by one Engine.
+class Resolution {
+ public:
+  Resolution();
+  ~Resolution();
+  Resolution(const Resolution&) = delete;
+  Resolution& operator=(const Resolution&) = delete;
+
+  // Recomputes everything, as Resolve() does.
+  void Full(const model::Store& store, const ResolveOptions& options, TransitionMemory* memory);
+  // Brings the status up to date after the objects `changed` (keys, any
+  // order, duplicates allowed) were put or erased since the last Full() or
+  // Update(). Returns false, changing nothing, when the change is not one
+  // it can apply incrementally (any object but an HTTP/TLS/TCP/UDPRoute, a
+  // GRPCRoute anywhere, a BackendTLSPolicy anywhere, or no Full() yet);
+  // the caller then calls Full().
+  bool Update(const model::Store& store, const ResolveOptions& options,
+              const std::vector<model::ObjectKey>& changed, TransitionMemory* memory);
+
+  const StatusSet& status() const { return status_; }
+
+ private:
+  std::unique_ptr<Graph> graph_;
+  StatusSet status_;
+};
 
 }  // namespace gwapi::resolve
 

@@ -78,22 +78,22 @@ RefsVerdict CheckBackends(const Graph& g, const RouteView& r) {
     std::string nn = NsName(b.ns, b.name);
     if (!b.group.empty() || b.kind != "Service") {
       why_reason = "InvalidKind";
-      why = absl::StrCat(b.where, " names ", b.group.empty() ? "core" : b.group, " kind ", b.kind,
+      why = absl::StrCat(b.Where(), " names ", b.group.empty() ? "core" : b.group, " kind ", b.kind,
                          " \"", b.name, "\"; only core Services are supported as backends.");
     } else if (b.cross_namespace &&
                !g.Granted(model::kGatewayGroup, kind, ns, "", "Service", b.ns, b.name)) {
       why_reason = "RefNotPermitted";
-      why = absl::StrCat(b.where, " refers to Service ", nn,
+      why = absl::StrCat(b.Where(), " refers to Service ", nn,
                          " in another namespace; no ReferenceGrant in namespace ", b.ns, " allows ",
                          kind, "s from namespace ", ns, " to refer to it.");
     } else if (auto it = g.services.find(nn); it == g.services.end()) {
       why_reason = "BackendNotFound";
-      why = absl::StrCat(b.where, " refers to Service ", nn, ", which does not exist.");
+      why = absl::StrCat(b.Where(), " refers to Service ", nn, ", which does not exist.");
     } else if (b.port && !it->second.ports.empty() &&
                std::none_of(it->second.ports.begin(), it->second.ports.end(),
                             [&](const ServiceView::Port& p) { return p.port == *b.port; })) {
       why_reason = "BackendNotFound";
-      why = absl::StrCat(b.where, " refers to port ", *b.port, " of Service ", nn,
+      why = absl::StrCat(b.Where(), " refers to port ", *b.port, " of Service ", nn,
                          ", which has no such port.");
     } else {
       out.valid_services.push_back(nn);
@@ -183,15 +183,15 @@ Condition Attach(const Graph& g, const RouteView& r, const ParentRefView& pr,
 }
 
 Value RenderParentRef(const ParentRefView& pr) {
-  Value v = Value::MakeObject({
-      {"group", Value::String(pr.group)},
-      {"kind", Value::String(pr.kind)},
-      {"namespace", Value::String(pr.ns)},
-      {"name", Value::String(pr.name)},
-  });
-  if (pr.section_name) v.Set("sectionName", Value::String(*pr.section_name));
-  if (pr.port) v.Set("port", Value::Int(*pr.port));
-  return v;
+  Value::Object o;
+  o.reserve(6);
+  o.push_back(M("group", Value::String(pr.group)));
+  o.push_back(M("kind", Value::String(pr.kind)));
+  o.push_back(M("namespace", Value::String(pr.ns)));
+  o.push_back(M("name", Value::String(pr.name)));
+  if (pr.section_name) o.push_back(M("sectionName", Value::String(*pr.section_name)));
+  if (pr.port) o.push_back(M("port", Value::Int(*pr.port)));
+  return Value::MakeObject(std::move(o));
 }
 
 // One parentRef of one route, as decided by the attachment pass.
@@ -221,7 +221,7 @@ bool RoutesShareHostname(const ListenerState& l, const RouteView& a, const Route
 // An HTTPRoute and a GRPCRoute may not share a listener and a hostname: the
 // older route keeps the listener, the newer loses it (grpcroute_types.go
 // names no reason; NotAllowedByListeners is used, with the winner named).
-void ResolveHttpGrpcConflicts(std::vector<std::vector<ParentDecision>>* decisions,
+void ResolveHttpGrpcConflicts(const Graph& g, std::vector<std::vector<ParentDecision>>* decisions,
                               const std::vector<RouteView>& routes) {
   struct Use {
     size_t route, parent;
@@ -235,7 +235,20 @@ void ResolveHttpGrpcConflicts(std::vector<std::vector<ParentDecision>>* decision
       for (ListenerState* l : (*decisions)[i][j].attached) index[l].push_back({i, j});
     }
   }
-  for (auto& [listener, grpc_uses] : grpc) {
+  // Listeners in graph order (Gateways oldest first, then ListenerSets), not
+  // pointer order: which listener a losing route is told about must not
+  // depend on where the listeners were allocated.
+  std::vector<ListenerState*> order;
+  for (const auto& gw : g.gateways) {
+    for (const auto& l : gw->listeners) order.push_back(l.get());
+  }
+  for (const auto& s : g.sets) {
+    for (const auto& l : s->listeners) order.push_back(l.get());
+  }
+  for (ListenerState* listener : order) {
+    auto git = grpc.find(listener);
+    if (git == grpc.end()) continue;
+    const std::vector<Use>& grpc_uses = git->second;
     auto it = http.find(listener);
     if (it == http.end()) continue;
     for (const Use& gu : grpc_uses) {
@@ -302,48 +315,76 @@ std::optional<ParentDecision> Decide(Graph* g, const RouteView& r, const ParentR
   return std::nullopt;
 }
 
+std::vector<ParentDecision> DecideRoute(Graph* g, const RouteView& r) {
+  std::vector<ParentDecision> out;
+  for (const ParentRefView& pr : r.parent_refs) {
+    if (std::optional<ParentDecision> d = Decide(g, r, pr)) out.push_back(std::move(*d));
+  }
+  return out;
+}
+
+// Counts the route on the listeners it attached to and renders its status.
+Value FinishRoute(Graph* g, const RouteView& r, std::vector<ParentDecision>& decisions,
+                  TransitionMemory* memory, std::vector<ListenerState*>* counted) {
+  const model::Object& o = *r.obj;
+  RefsVerdict refs = CheckBackends(*g, r);
+  std::string object = o.key.ToString();
+  Value::Array parents;
+  parents.reserve(decisions.size());
+  for (ParentDecision& d : decisions) {
+    const ParentRefView& pr = *d.ref;
+    for (ListenerState* l : d.attached) {
+      // A route counts once per listener; routes have a handful of parents.
+      if (std::find(counted->begin(), counted->end(), l) == counted->end()) {
+        counted->push_back(l);
+        ++l->attached_routes;
+      }
+    }
+    if (d.gateway != nullptr && !d.attached.empty()) {
+      for (const std::string& svc : refs.valid_services) {
+        g->service_gateways[svc].insert(d.gateway);
+      }
+    }
+    std::string scope = absl::StrCat("parents/", pr.kind, " ", pr.ns, "/", pr.name, "/",
+                                     pr.section_name.value_or(""), "/",
+                                     pr.port ? absl::StrCat(*pr.port) : std::string());
+    std::vector<Condition> conditions;
+    conditions.reserve(2);
+    conditions.push_back(std::move(d.accepted));
+    conditions.push_back(&d == &decisions.back() ? std::move(refs.condition) : refs.condition);
+    parents.push_back(Obj(
+        M("parentRef", RenderParentRef(pr)), M("controllerName", Value::String(g->controller_name)),
+        M("conditions",
+          RenderConditions(std::move(conditions), o.meta.generation, object, scope, memory))));
+  }
+  return Obj(M("parents", Value::MakeArray(std::move(parents))));
+}
+
 }  // namespace
 
 void ResolveRoutes(Graph* g, TransitionMemory* memory) {
   std::vector<std::vector<ParentDecision>> decisions(g->routes.size());
   for (size_t i = 0; i < g->routes.size(); ++i) {
-    for (const ParentRefView& pr : g->routes[i].parent_refs) {
-      if (std::optional<ParentDecision> d = Decide(g, g->routes[i], pr)) {
-        decisions[i].push_back(std::move(*d));
-      }
-    }
+    if (g->routes[i].obj->key.kind == "GRPCRoute") ++g->grpc_routes;
+    decisions[i] = DecideRoute(g, g->routes[i]);
   }
-  ResolveHttpGrpcConflicts(&decisions, g->routes);
+  if (g->grpc_routes > 0) ResolveHttpGrpcConflicts(*g, &decisions, g->routes);
 
   for (size_t i = 0; i < g->routes.size(); ++i) {
     if (decisions[i].empty()) continue;
     const RouteView& r = g->routes[i];
-    const model::Object& o = *r.obj;
-    RefsVerdict refs = CheckBackends(*g, r);
-    absl::flat_hash_set<ListenerState*> counted;
-    Value::Array parents;
-    for (const ParentDecision& d : decisions[i]) {
-      const ParentRefView& pr = *d.ref;
-      for (ListenerState* l : d.attached) {
-        if (counted.insert(l).second) ++l->attached_routes;
-      }
-      if (d.gateway != nullptr && !d.attached.empty()) {
-        for (const std::string& svc : refs.valid_services) {
-          g->service_gateways[svc].insert(d.gateway);
-        }
-      }
-      std::string scope = absl::StrCat("parents/", pr.kind, " ", NsName(pr.ns, pr.name), "/",
-                                       pr.section_name.value_or(""), "/",
-                                       pr.port ? absl::StrCat(*pr.port) : std::string());
-      parents.push_back(Value::MakeObject({
-          {"parentRef", RenderParentRef(pr)},
-          {"controllerName", Value::String(g->controller_name)},
-          {"conditions", RenderConditions({d.accepted, refs.condition}, o.meta.generation,
-                                          o.key.ToString(), scope, memory)},
-      }));
-    }
-    g->status[o.key] = Value::MakeObject({{"parents", Value::MakeArray(std::move(parents))}});
+    std::vector<ListenerState*> counted;
+    Value st = FinishRoute(g, r, decisions[i], memory, &counted);
+    if (!counted.empty()) g->route_listeners[r.obj->key] = std::move(counted);
+    g->status.emplace_hint(g->status.end(), r.obj->key, std::move(st));
   }
+}
+
+std::optional<Value> ResolveOneRoute(Graph* g, const RouteView& r, TransitionMemory* memory,
+                                     std::vector<ListenerState*>* counted) {
+  std::vector<ParentDecision> decisions = DecideRoute(g, r);
+  if (decisions.empty()) return std::nullopt;
+  return FinishRoute(g, r, decisions, memory, counted);
 }
 
 }  // namespace gwapi::resolve

@@ -69,21 +69,19 @@ ParentRefView ReadParentRef(const Value& v, absl::string_view owner_ns) {
   return p;
 }
 
-void ReadBackends(const Value& refs, absl::string_view ns, const std::string& where,
-                  std::vector<BackendRefView>* out) {
-  if (!refs.is_array()) return;
-  for (size_t i = 0; i < refs.array().size(); ++i) {
-    const Value& b = refs.array()[i];
-    BackendRefView r;
-    r.group = Str(b, "group");
-    r.kind = Str(b, "kind", "Service");
-    r.name = Str(b, "name");
-    r.ns = Str(b, "namespace", ns);
-    r.cross_namespace = r.ns != ns;
-    r.port = Int(b, "port");
-    r.where = absl::StrCat(where, " backendRefs[", i, "]");
-    out->push_back(std::move(r));
-  }
+BackendRefView ReadBackend(const Value& b, absl::string_view ns, int32_t rule, int32_t backend,
+                           bool mirror) {
+  BackendRefView r;
+  r.group = Str(b, "group");
+  r.kind = Str(b, "kind", "Service");
+  r.name = Str(b, "name");
+  r.ns = Str(b, "namespace", ns);
+  r.cross_namespace = r.ns != ns;
+  r.port = Int(b, "port");
+  r.rule = rule;
+  r.backend = backend;
+  r.mirror = mirror;
+  return r;
 }
 
 }  // namespace
@@ -257,30 +255,34 @@ RouteView ReadRoute(const model::Object& o) {
   const Value::Array& rules = Arr(spec, "rules");
   r.rule_count = rules.size();
   for (size_t i = 0; i < rules.size(); ++i) {
-    std::string where = absl::StrCat("rules[", i, "]");
-    ReadBackends(At(&rules[i], "backendRefs"), o.key.ns, where, &r.backends);
+    int32_t rule = static_cast<int32_t>(i);
+    const Value::Array& brs = Arr(rules[i], "backendRefs");
+    for (size_t j = 0; j < brs.size(); ++j) {
+      r.backends.push_back(ReadBackend(brs[j], o.key.ns, rule, static_cast<int32_t>(j), false));
+    }
     // RequestMirror filters name backends too, at rule and backend level.
-    auto mirrors = [&](const Value& filters, const std::string& at) {
-      for (const Value& f : filters.is_array() ? filters.array() : Value::Array()) {
+    auto mirrors = [&](const Value& filters, int32_t backend) {
+      if (!filters.is_array()) return;
+      for (const Value& f : filters.array()) {
         if (Str(f, "type") != "RequestMirror") continue;
         const Value& b = At(&At(&f, "requestMirror"), "backendRef");
         if (!b.is_object()) continue;
-        Value one = Value::MakeArray({b});
-        std::vector<BackendRefView> got;
-        ReadBackends(one, o.key.ns, at, &got);
-        for (BackendRefView& g : got) {
-          g.where = absl::StrCat(at, " requestMirror backendRef");
-          r.backends.push_back(std::move(g));
-        }
+        r.backends.push_back(ReadBackend(b, o.key.ns, rule, backend, true));
       }
     };
-    mirrors(At(&rules[i], "filters"), where);
-    const Value::Array& brs = Arr(rules[i], "backendRefs");
+    mirrors(At(&rules[i], "filters"), -1);
     for (size_t j = 0; j < brs.size(); ++j) {
-      mirrors(At(&brs[j], "filters"), absl::StrCat(where, " backendRefs[", j, "]"));
+      mirrors(At(&brs[j], "filters"), static_cast<int32_t>(j));
     }
   }
   return r;
+}
+
+std::string BackendRefView::Where() const {
+  std::string out = absl::StrCat("rules[", rule, "]");
+  if (backend >= 0) absl::StrAppend(&out, " backendRefs[", backend, "]");
+  if (mirror) absl::StrAppend(&out, " requestMirror backendRef");
+  return out;
 }
 
 ReferenceGrantView ReadReferenceGrant(const model::Object& o) {
