@@ -146,7 +146,8 @@ ObjectResult Engine::ApplyOne(model::Value value, std::string source) {
 
 absl::StatusOr<std::vector<ObjectResult>> Engine::Apply(absl::string_view input) {
   GWAPI_ASSIGN_OR_RETURN(std::vector<model::DecodedItem> items,
-                         model::DecodeObjects(input, options_.limits));
+                         model::DecodeObjects(input, options_.limits, model::InputFormat::kAuto,
+                                                /*drop_status=*/true));
   std::vector<ObjectResult> results;
   results.reserve(items.size());
   for (model::DecodedItem& item : items) {

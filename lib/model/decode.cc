@@ -49,10 +49,12 @@ bool LooksLikeJson(absl::string_view input) {
 
 absl::StatusOr<std::vector<DecodedItem>> DecodeObjects(absl::string_view input,
                                                        const DecodeLimits& limits,
-                                                       InputFormat format) {
+                                                       InputFormat format, bool drop_status) {
   std::vector<DecodedItem> out;
   if (format == InputFormat::kJson || (format == InputFormat::kAuto && LooksLikeJson(input))) {
-    GWAPI_ASSIGN_OR_RETURN(Value root, ParseJson(input, limits));
+    JsonParseOptions json_options;
+    json_options.skip_top_level_status = drop_status;
+    GWAPI_ASSIGN_OR_RETURN(Value root, ParseJson(input, limits, json_options));
     if (root.is_array()) {
       size_t i = 0;
       for (Value& v : root.mutable_array()) {

@@ -26,9 +26,12 @@ enum class InputFormat { kAuto, kJson, kYaml };
 // simdjson, anything else through libyaml. `kind: List` and any `*List` kind
 // with an `items` array are expanded in place. Malformed input fails the
 // whole call; nothing in it is returned.
+// `drop_status`: leave out each object's `status` while decoding JSON (a
+// write to the main resource ignores it; the engine sets this).
 absl::StatusOr<std::vector<DecodedItem>> DecodeObjects(absl::string_view input,
                                                        const DecodeLimits& limits,
-                                                       InputFormat format = InputFormat::kAuto);
+                                                       InputFormat format = InputFormat::kAuto,
+                                                       bool drop_status = false);
 
 }  // namespace gwapi::model
 

@@ -2,15 +2,29 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 
 namespace gwapi::model {
 
+namespace {
+
+// Member key equality, lengths first: most keys of an object differ in
+// length, so most members are passed over without a call to memcmp
+// (Value::Find runs for every ObjectMeta and validator lookup in
+// BM_DecodeValidate_JsonList).
+inline bool SameKey(const std::string& k, absl::string_view key) {
+  return k.size() == key.size() &&
+         (key.empty() || std::memcmp(k.data(), key.data(), key.size()) == 0);
+}
+
+}  // namespace
+
 const Value* Value::Find(absl::string_view key) const {
   if (!is_object()) return nullptr;
   for (const Member& m : object()) {
-    if (m.first == key) return &m.second;
+    if (SameKey(m.first, key)) return &m.second;
   }
   return nullptr;
 }
@@ -18,7 +32,7 @@ const Value* Value::Find(absl::string_view key) const {
 Value* Value::FindMutable(absl::string_view key) {
   if (!is_object()) return nullptr;
   for (Member& m : mutable_object()) {
-    if (m.first == key) return &m.second;
+    if (SameKey(m.first, key)) return &m.second;
   }
   return nullptr;
 }
@@ -52,7 +66,7 @@ bool Value::Erase(absl::string_view key) {
   if (!is_object()) return false;
   Object& o = mutable_object();
   for (auto it = o.begin(); it != o.end(); ++it) {
-    if (it->first == key) {
+    if (SameKey(it->first, key)) {
       o.erase(it);
       return true;
     }

@@ -25,11 +25,13 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/base/attributes.h"
+#include "absl/base/optimization.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/escaping.h"
@@ -76,32 +78,34 @@ enum class Kind : uint8_t {
   kIp,
 };
 
-struct StrRef {
-  const char* data;
-  size_t size;
-};
-
 // A CEL value. Trivially copyable: strings, lists and maps point into the
 // model::Value tree being evaluated, into the compiled Node (constants) or
 // into the evaluation's arena (Ctx), never own anything.
+//
+// 16 bytes, so that the evaluator passes and returns it in two registers:
+// at 24 bytes every Eval returned it through memory, and reading it back hit
+// a store-forwarding stall that was half of a field selection's samples
+// (perf annotate, BM_DecodeValidate_JsonList/1000).
 struct Val {
   Kind kind;
-  bool computed;   // kList/kMap: `vec` (maps: key, value, key, value, ...), else `tree`
-  uint8_t family;  // kIp: 4 or 6
+  bool computed;      // kList/kMap: `vec` (maps: key, value, key, value, ...), else `tree`
+  uint8_t family;     // kIp: 4 or 6
+  uint32_t str_size;  // kString: bytes (MakeString refuses 4 GiB and more)
   union {
-    uint8_t ip[16];  // kIp (IPv4 in the first 4 bytes)
     bool b;
     int64_t i;  // kInt; kDuration in nanoseconds
     uint64_t u;
     double d;
-    StrRef s;
+    const char* str_data;  // kString
     const model::Value* tree;
     const std::vector<Val>* vec;
     const char* err;
+    const uint8_t* ip;  // kIp: 16 bytes in the arena, IPv4 in the first 4, the rest zero
   };
 
-  absl::string_view str() const { return absl::string_view(s.data, s.size); }
+  absl::string_view str() const { return absl::string_view(str_data, str_size); }
 };
+static_assert(sizeof(Val) == 16, "Val must fit in two registers");
 
 // The factories leave unused payload bytes unset: zeroing the union first
 // makes the compiler assemble the Val on the stack and copy it (a
@@ -135,8 +139,16 @@ Val MakeDouble(double d) {
   return v;
 }
 Val MakeString(absl::string_view s) {
+  if (ABSL_PREDICT_FALSE(s.size() > std::numeric_limits<uint32_t>::max())) {
+    // Unreachable through the decoders' limits (max_input_bytes), and
+    // computed strings stop at kMemoryLimit.
+    Val v = MakeVal(Kind::kError);
+    v.err = "string of 4 GiB or more";
+    return v;
+  }
   Val v = MakeVal(Kind::kString);
-  v.s = StrRef{s.data(), s.size()};
+  v.str_size = static_cast<uint32_t>(s.size());
+  v.str_data = s.data();
   return v;
 }
 Val MakeDuration(int64_t ns) {
@@ -922,23 +934,114 @@ enum class Fn : uint8_t {
   kDyn,
 };
 
+// Evaluation reads op, value, key and the children of every node it visits:
+// they fill the node's first cache line, and the children are reached
+// through `kid` without touching the `args` vector's separate buffer.
+// Profiling BM_DecodeValidate_JsonList (docs/PERFORMANCE.md) found the load
+// of `op` to be 40 % of Eval's samples: nodes are scattered and mostly cold.
+// Nodes also come from a pool (NodePool below), so that the nodes of one
+// rule sit together instead of among the schema's other allocations.
 struct Node {
   Op op = Op::kConst;
   Fn fn = Fn::kNone;
   bool member = false;        // kCall/kFunc: receiver-style call, receiver is args[0]
   bool root = false;          // kIdent written with a leading dot
   bool literal_list = false;  // kConst folded from a list literal (still charged as one)
+  uint8_t nkids = 0;          // min(args.size(), kInlineKids + 1), set by Link()
+  int32_t slot = 0;           // kVar and comprehensions: iteration variable slot
+  uint32_t key_size = 0;      // kSelect/kHas: the length of `field`
+  Val value{};                // kConst
+  uint64_t key_head = 0;      // kSelect/kHas: `field`'s first 8 bytes, zero padded
+  static constexpr size_t kInlineKids = 3;
+  const Node* kid[kInlineKids] = {};  // args[i].get(), set by Link()
+
   int32_t height = 1;
-  int32_t slot = 0;  // kVar and comprehensions: iteration variable slot
   size_t offset = 0;
+  std::vector<std::unique_ptr<Node>> args;
   std::string name;        // identifier, selected field as written, function, iteration variable
   std::string field;       // kSelect/kHas: the property name after unescaping
-  Val value{};             // kConst
   std::string text;        // storage of a string constant
   std::vector<Val> items;  // storage of a folded constant list
-  std::vector<std::unique_ptr<Node>> args;
   std::unique_ptr<RE2> re;  // matches() with a constant pattern
+
+  // Child i (i < args.size()), from the first cache line when it can be.
+  const Node& Arg(size_t i) const { return i < kInlineKids ? *kid[i] : *args[i]; }
+
+  void SetField(std::string f) {
+    field = std::move(f);
+    key_head = 0;
+    std::memcpy(&key_head, field.data(), std::min<size_t>(field.size(), 8));
+    key_size = static_cast<uint32_t>(field.size());
+  }
+
+  // Fills kid and nkids here and below; after the checker's rewrites.
+  void Link() {
+    nkids = static_cast<uint8_t>(std::min(args.size(), kInlineKids + 1));
+    for (size_t i = 0; i < kInlineKids; ++i) kid[i] = i < args.size() ? args[i].get() : nullptr;
+    for (auto& a : args) a->Link();
+  }
+
+  static void* operator new(size_t size);
+  static void operator delete(void* p);
 };
+
+namespace {
+
+// Fixed-size blocks for Nodes, handed out in order from chunks and recycled
+// through a free list: a rule's nodes end up next to each other. Never
+// returns memory to the system (at most the peak of live nodes, ~200 bytes
+// each); thread-safe, as Compile may run on any thread.
+class NodePool {
+ public:
+  void* Allocate() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (free_ != nullptr) {
+      FreeBlock* b = free_;
+      free_ = b->next;
+      return b;
+    }
+    if (next_ == end_) {
+      constexpr size_t kChunkNodes = 256;
+      next_ = static_cast<char*>(::operator new(kChunkNodes * kBlock));
+      end_ = next_ + kChunkNodes * kBlock;
+    }
+    void* p = next_;
+    next_ += kBlock;
+    return p;
+  }
+  void Free(void* p) {
+    std::lock_guard<std::mutex> lock(mu_);
+    FreeBlock* b = static_cast<FreeBlock*>(p);
+    b->next = free_;
+    free_ = b;
+  }
+  static NodePool& Get() {
+    static NodePool* const pool = new NodePool();  // leaked: Programs may outlive statics
+    return *pool;
+  }
+  static constexpr size_t kBlock = (sizeof(Node) + 15) / 16 * 16;
+
+ private:
+  struct FreeBlock {
+    FreeBlock* next;
+  };
+  std::mutex mu_;
+  FreeBlock* free_ = nullptr;
+  char* next_ = nullptr;
+  char* end_ = nullptr;
+};
+
+}  // namespace
+
+void* Node::operator new(size_t size) {
+  // Node has no subclasses: every request is one block.
+  (void)size;
+  return NodePool::Get().Allocate();
+}
+
+void Node::operator delete(void* p) {
+  if (p != nullptr) NodePool::Get().Free(p);
+}
 
 namespace {
 
@@ -1828,7 +1931,7 @@ bool Checker::Check(Node* n) {
     case Op::kCall:
       return CheckCall(n);
     case Op::kSelect:
-      n->field = UnescapeFieldName(n->name);
+      n->SetField(UnescapeFieldName(n->name));
       return Check(n->args[0].get());
     case Op::kList: {
       bool constant = true;
@@ -1906,7 +2009,7 @@ bool Checker::CheckCall(Node* n) {
     std::unique_ptr<Node> select = std::move(n->args[0]);
     n->op = Op::kHas;
     n->name = std::move(select->name);
-    n->field = UnescapeFieldName(n->name);
+    n->SetField(UnescapeFieldName(n->name));
     n->args = std::move(select->args);
     return Check(n->args[0].get());
   }
@@ -2152,7 +2255,7 @@ Val NoOverloadCall(Ctx& ctx, const Node& n, const Val* args, size_t argc) {
 size_t ActualSize(const Val& v) {
   switch (v.kind) {
     case Kind::kString:
-      return v.s.size;
+      return v.str_size;
     case Kind::kList:
       return ListSize(v);
     case Kind::kMap:
@@ -2174,24 +2277,88 @@ ABSL_ATTRIBUTE_NOINLINE Val SelectError(const Node& n, Ctx& ctx, const Val& x) {
   return Error(ctx, absl::StrCat("no such key: ", n.name));
 }
 
+// The member of a tree object named by a kSelect/kHas node. Every `self.x`
+// of every rule runs it (MapFindField through Value::Find was 4 % of
+// BM_DecodeValidate_JsonList): lengths and first 8 bytes are compared before
+// any byte loop. Reading 8 bytes at data() is safe for any std::string: the
+// inline buffer holds 16, a heap buffer size + 1 >= 17.
+const model::Value* TreeFindField(const model::Value& object, const Node& n) {
+  for (const model::Value::Member& m : object.object()) {
+    const std::string& k = m.first;
+    if (k.size() != n.key_size) continue;
+    uint64_t head;
+    std::memcpy(&head, k.data(), 8);
+    if (n.key_size < 8) head &= (uint64_t{1} << (8 * n.key_size)) - 1;
+    if (head != n.key_head) continue;
+    if (n.key_size <= 8 ||
+        std::memcmp(k.data() + 8, n.field.data() + 8, n.key_size - 8) == 0) {
+      return &m.second;
+    }
+  }
+  return nullptr;
+}
+
+bool SelectField(const Val& x, const Node& n, Val* out) {
+  if (!x.computed) {
+    const model::Value* f = TreeFindField(*x.tree, n);
+    if (f == nullptr) return false;
+    *out = FromTree(*f);
+    return true;
+  }
+  return MapFindField(x, n.field, out);
+}
+
+// The operand of a kSelect/kHas: `self` and iteration variables, the usual
+// ones, without a recursive Eval.
+Val EvalOperand(const Node& target, Ctx& ctx) {
+  switch (target.op) {
+    case Op::kSelf:
+      Charge(ctx, 1);
+      return FromTree(*ctx.self);
+    case Op::kVar:
+      Charge(ctx, 1);
+      return ctx.slots[target.slot];
+    default:
+      return Eval(target, ctx);
+  }
+}
+
 ABSL_ATTRIBUTE_NOINLINE Val EvalSelect(const Node& n, Ctx& ctx) {
-  const Val x = Eval(*n.args[0], ctx);
+  const Val x = EvalOperand(*n.kid[0], ctx);
   if (x.kind == Kind::kError) return x;
   Charge(ctx, 1);
   Val out;
-  if (x.kind == Kind::kMap && MapFindField(x, n.field, &out)) return out;
+  if (x.kind == Kind::kMap && SelectField(x, n, &out)) return out;
   return SelectError(n, ctx, x);
 }
 
 ABSL_ATTRIBUTE_NOINLINE Val EvalHas(const Node& n, Ctx& ctx) {
-  const Val x = Eval(*n.args[0], ctx);
+  const Val x = EvalOperand(*n.kid[0], ctx);
   if (x.kind == Kind::kError) return x;
   Charge(ctx, 1);
   if (x.kind != Kind::kMap) {
     return Error(ctx, absl::StrCat("invalid type for field selection: has() on ", TypeName(x)));
   }
   Val out;
-  return MakeBool(MapFindField(x, n.field, &out));
+  return MakeBool(SelectField(x, n, &out));
+}
+
+// A child operand. Constants and field selections (most operands of the
+// CRD rules: `self.type == 'Exact'`, `self.value.startsWith('/')`) skip
+// Eval's dispatch, a call and a switch on a cold node per operand
+// (BM_DecodeValidate_JsonList).
+inline Val EvalKid(const Node& k, Ctx& ctx) {
+  switch (k.op) {
+    case Op::kConst:
+      if (k.literal_list) Charge(ctx, kListCreateCost);
+      return k.value;
+    case Op::kSelect:
+      return EvalSelect(k, ctx);
+    case Op::kHas:
+      return EvalHas(k, ctx);
+    default:
+      return Eval(k, ctx);
+  }
 }
 
 std::string DescribeKey(const Val& k) {
@@ -2238,9 +2405,9 @@ ABSL_ATTRIBUTE_NOINLINE Val ApplyIndex(Ctx& ctx, const Val& x, const Val& k) {
 }
 
 ABSL_ATTRIBUTE_NOINLINE Val EvalIndex(const Node& n, Ctx& ctx) {
-  const Val x = Eval(*n.args[0], ctx);
+  const Val x = Eval(*n.kid[0], ctx);
   if (x.kind == Kind::kError) return x;
-  const Val k = Eval(*n.args[1], ctx);
+  const Val k = Eval(*n.kid[1], ctx);
   if (k.kind == Kind::kError) return k;
   Charge(ctx, 1);
   return ApplyIndex(ctx, x, k);
@@ -2288,8 +2455,9 @@ ABSL_ATTRIBUTE_NOINLINE Val EvalLogical(const Node& n, Ctx& ctx) {
   const bool decisive = n.op == Op::kOr;
   Val error{};
   bool has_error = false;
-  for (const auto& a : n.args) {
-    const Val v = Eval(*a, ctx);
+  const size_t count = n.nkids <= Node::kInlineKids ? n.nkids : n.args.size();
+  for (size_t i = 0; i < count; ++i) {
+    const Val v = EvalKid(n.Arg(i), ctx);
     if (ctx.cancelled != nullptr) return Cancelled(ctx);
     if (v.kind == Kind::kBool) {
       if (v.b == decisive) return v;
@@ -2427,7 +2595,7 @@ Val Arithmetic(Op op, const Val& a, const Val& b, Ctx& ctx) {
     }
     case Kind::kString:
       if (op == Op::kAdd) {
-        std::string* out = NewString(ctx, a.s.size + b.s.size);
+        std::string* out = NewString(ctx, a.str_size + b.str_size);
         if (out == nullptr) return Cancelled(ctx);
         absl::StrAppend(out, a.str(), b.str());
         return MakeString(*out);
@@ -2462,7 +2630,7 @@ ABSL_ATTRIBUTE_NOINLINE Val ApplyBinary(const Node& n, Ctx& ctx, const Val& a, c
     case Op::kGt:
     case Op::kGe: {
       Charge(ctx, a.kind == Kind::kString && b.kind == Kind::kString
-                      ? Scaled(std::min(a.s.size, b.s.size), kStringTraversal)
+                      ? Scaled(std::min(a.str_size, b.str_size), kStringTraversal)
                       : 1);
       int cmp;
       Val error;
@@ -2495,16 +2663,16 @@ ABSL_ATTRIBUTE_NOINLINE Val ApplyBinary(const Node& n, Ctx& ctx, const Val& a, c
       return NoOverload(ctx, "in", a, b);
     default:
       Charge(ctx, n.op == Op::kAdd && a.kind == Kind::kString && b.kind == Kind::kString
-                      ? Scaled(a.s.size + b.s.size, kStringTraversal)
+                      ? Scaled(a.str_size + b.str_size, kStringTraversal)
                       : 1);
       return Arithmetic(n.op, a, b, ctx);
   }
 }
 
 ABSL_ATTRIBUTE_NOINLINE Val EvalBinary(const Node& n, Ctx& ctx) {
-  const Val a = Eval(*n.args[0], ctx);
+  const Val a = EvalKid(*n.kid[0], ctx);
   if (a.kind == Kind::kError) return a;
-  const Val b = Eval(*n.args[1], ctx);
+  const Val b = EvalKid(*n.kid[1], ctx);
   if (b.kind == Kind::kError) return b;
   return ApplyBinary(n, ctx, a, b);
 }
@@ -2604,13 +2772,13 @@ Val Matches(const Node& n, Ctx& ctx, const Val& s, const Val& pattern) {
     const Val args[2] = {s, pattern};
     return NoOverloadCall(ctx, n, args, 2);
   }
-  Charge(ctx, Scaled(1 + s.s.size, kStringTraversal) *
+  Charge(ctx, Scaled(1 + s.str_size, kStringTraversal) *
                   Scaled(CodePointCount(pattern.str()), kRegexLength));
-  const re2::StringPiece text(s.s.data, s.s.size);
+  const re2::StringPiece text(s.str_data, s.str_size);
   if (n.re != nullptr) return MakeBool(RE2::PartialMatch(text, *n.re));
   RE2::Options options;
   options.set_log_errors(false);
-  const RE2 re(re2::StringPiece(pattern.s.data, pattern.s.size), options);
+  const RE2 re(re2::StringPiece(pattern.str_data, pattern.str_size), options);
   if (!re.ok()) {
     return Error(ctx,
                  absl::StrCat("invalid regular expression '", pattern.str(), "': ", re.error()));
@@ -2659,7 +2827,7 @@ Val Join(Ctx& ctx, const Val& list, absl::string_view sep) {
     if (e.kind != Kind::kString) {
       return Error(ctx, absl::StrCat("join: invalid input: element of type ", TypeName(e)));
     }
-    bytes += e.s.size + (i > 0 ? sep.size() : 0);
+    bytes += e.str_size + (i > 0 ? sep.size() : 0);
   }
   Charge(ctx, Scaled(bytes, 2 * kStringTraversal));
   std::string* out = NewString(ctx, bytes);
@@ -2805,11 +2973,14 @@ Val ToBool(Ctx& ctx, const Val& x) {
   return Error(ctx, absl::StrCat("type conversion error from '", TypeName(x), "' to 'bool'"));
 }
 
-Val MakeIp(const IpAddr& a) {
-  Val v{};
-  v.kind = Kind::kIp;
+Val MakeIp(Ctx& ctx, const IpAddr& a) {
+  // Not charged to the memory limit, as when the address was inline in Val.
+  ctx.strings.push_back(std::make_unique<std::string>(16, '\0'));
+  uint8_t* bytes = reinterpret_cast<uint8_t*>(ctx.strings.back()->data());
+  std::memcpy(bytes, a.b, a.v6 ? 16 : 4);
+  Val v = MakeVal(Kind::kIp);
   v.family = a.v6 ? 6 : 4;
-  std::memcpy(v.ip, a.b, a.v6 ? 16 : 4);
+  v.ip = bytes;
   return v;
 }
 
@@ -2887,16 +3058,16 @@ ABSL_ATTRIBUTE_NOINLINE Val ApplyFunc(const Node& n, Ctx& ctx, const Val* a, siz
       if (!str0 || a[1].kind != Kind::kString || (argc == 3 && a[2].kind != Kind::kInt)) {
         return no_overload();
       }
-      Charge(ctx, Scaled(a[0].s.size, 2 * kStringTraversal));
+      Charge(ctx, Scaled(a[0].str_size, 2 * kStringTraversal));
       return Split(ctx, a[0].str(), a[1].str(), argc == 3 ? a[2].i : -1);
     case Fn::kLowerAscii:
     case Fn::kUpperAscii:
       if (!str0) return no_overload();
-      Charge(ctx, Scaled(a[0].s.size, kStringTraversal));
+      Charge(ctx, Scaled(a[0].str_size, kStringTraversal));
       return AsciiCase(ctx, a[0], n.fn == Fn::kUpperAscii);
     case Fn::kTrim:
       if (!str0) return no_overload();
-      Charge(ctx, Scaled(a[0].s.size, kStringTraversal));
+      Charge(ctx, Scaled(a[0].str_size, kStringTraversal));
       return Trim(a[0]);
     case Fn::kIndexOf:
     case Fn::kLastIndexOf: {
@@ -2939,7 +3110,7 @@ ABSL_ATTRIBUTE_NOINLINE Val ApplyFunc(const Node& n, Ctx& ctx, const Val* a, siz
           (argc == 4 && a[3].kind != Kind::kInt)) {
         return no_overload();
       }
-      Charge(ctx, Scaled(a[0].s.size, 2 * kStringTraversal));
+      Charge(ctx, Scaled(a[0].str_size, 2 * kStringTraversal));
       return Replace(ctx, a[0].str(), a[1].str(), a[2].str(), argc == 4 ? a[3].i : -1);
     case Fn::kJoin:
       if (a[0].kind != Kind::kList || (argc == 2 && a[1].kind != Kind::kString)) {
@@ -2975,15 +3146,15 @@ ABSL_ATTRIBUTE_NOINLINE Val ApplyFunc(const Node& n, Ctx& ctx, const Val* a, siz
     case Fn::kIpIsCanonical:
     case Fn::kIsCIDR: {
       if (!str0) return no_overload();
-      Charge(ctx, Scaled(a[0].s.size,
+      Charge(ctx, Scaled(a[0].str_size,
                          n.fn == Fn::kIpIsCanonical ? 2 * kStringTraversal : kStringTraversal));
       if (n.fn == Fn::kIsCIDR) return MakeBool(IsKubernetesCidr(a[0].str()));
       IpAddr addr;
       const bool ok = ParseKubernetesIp(a[0].str(), &addr);
       if (n.fn == Fn::kIsIP) return MakeBool(ok);
       if (!ok) return Error(ctx, absl::StrCat("IP Address \"", a[0].str(), "\" is not valid"));
-      if (n.fn == Fn::kIp) return MakeIp(addr);
-      return MakeBool(IpToString(MakeIp(addr)) == a[0].str());
+      if (n.fn == Fn::kIp) return MakeIp(ctx, addr);
+      return MakeBool(IpToString(MakeIp(ctx, addr)) == a[0].str());
     }
     case Fn::kFamily:
     case Fn::kIsUnspecified:
@@ -3020,9 +3191,9 @@ ABSL_ATTRIBUTE_NOINLINE Val ApplyFunc(const Node& n, Ctx& ctx, const Val* a, siz
 
 ABSL_ATTRIBUTE_NOINLINE Val EvalFunc(const Node& n, Ctx& ctx) {
   Val a[4];
-  const size_t argc = n.args.size();
+  const size_t argc = n.nkids;  // at most 4: the receiver and 3 arguments
   for (size_t i = 0; i < argc; ++i) {
-    a[i] = Eval(*n.args[i], ctx);
+    a[i] = EvalKid(n.Arg(i), ctx);
     if (a[i].kind == Kind::kError) return a[i];
   }
   return ApplyFunc(n, ctx, a, argc);
@@ -3036,13 +3207,13 @@ ABSL_ATTRIBUTE_NOINLINE Val IterationError(Ctx& ctx, const Val& range) {
 // stop at the first false/true and absorb errors from other elements;
 // `exists_one`, `filter` and `map` fail on any error.
 ABSL_ATTRIBUTE_NOINLINE Val EvalComprehension(const Node& n, Ctx& ctx) {
-  const Val range = Eval(*n.args[0], ctx);
+  const Val range = Eval(*n.kid[0], ctx);
   if (range.kind == Kind::kError) return range;
   if (range.kind != Kind::kList && range.kind != Kind::kMap) {
     return IterationError(ctx, range);
   }
   const size_t count = range.kind == Kind::kList ? ListSize(range) : MapSize(range);
-  const Node& body = *n.args[1];
+  const Node& body = *n.kid[1];
   Val& var = ctx.slots[n.slot];
   switch (n.op) {
     case Op::kAll:
@@ -3055,7 +3226,7 @@ ABSL_ATTRIBUTE_NOINLINE Val EvalComprehension(const Node& n, Ctx& ctx) {
         if (ctx.cancelled != nullptr) return Cancelled(ctx);
         var = RangeAt(range, i);
         const ArenaMark mark(ctx);
-        const Val p = Eval(body, ctx);
+        const Val p = EvalKid(body, ctx);
         if (ctx.cancelled != nullptr) return Cancelled(ctx);
         if (p.kind == Kind::kBool) {
           if (p.b == decisive) return p;
@@ -3074,7 +3245,7 @@ ABSL_ATTRIBUTE_NOINLINE Val EvalComprehension(const Node& n, Ctx& ctx) {
         if (ctx.cancelled != nullptr) return Cancelled(ctx);
         var = RangeAt(range, i);
         const ArenaMark mark(ctx);
-        const Val p = Eval(body, ctx);
+        const Val p = EvalKid(body, ctx);
         if (ctx.cancelled != nullptr) return Cancelled(ctx);
         if (p.kind == Kind::kError) return p;
         if (p.kind != Kind::kBool) return NoOverload(ctx, "_?_:_", p);
@@ -3097,7 +3268,7 @@ ABSL_ATTRIBUTE_NOINLINE Val EvalComprehension(const Node& n, Ctx& ctx) {
         var = RangeAt(range, i);
         if (filter != nullptr || !is_map) {
           const ArenaMark mark(ctx);
-          const Val p = Eval(is_map ? *filter : body, ctx);
+          const Val p = EvalKid(is_map ? *filter : body, ctx);
           if (ctx.cancelled != nullptr) return Cancelled(ctx);
           if (p.kind == Kind::kError) return p;
           if (p.kind != Kind::kBool) return NoOverload(ctx, "_?_:_", p);
@@ -3146,12 +3317,12 @@ Val Eval(const Node& n, Ctx& ctx) {
     case Op::kMap:
       return EvalMap(n, ctx);
     case Op::kNot: {
-      const Val x = Eval(*n.args[0], ctx);
+      const Val x = EvalKid(*n.kid[0], ctx);
       if (x.kind == Kind::kBool) return MakeBool(!x.b);
       return x.kind == Kind::kError ? x : NoOverload(ctx, "!_", x);
     }
     case Op::kNeg: {
-      const Val x = Eval(*n.args[0], ctx);
+      const Val x = Eval(*n.kid[0], ctx);
       if (x.kind == Kind::kError) return x;
       Charge(ctx, 1);
       return EvalNeg(x, ctx);
@@ -3160,9 +3331,9 @@ Val Eval(const Node& n, Ctx& ctx) {
     case Op::kOr:
       return EvalLogical(n, ctx);
     case Op::kCond: {
-      const Val c = Eval(*n.args[0], ctx);
+      const Val c = EvalKid(*n.kid[0], ctx);
       if (c.kind != Kind::kBool) return c.kind == Kind::kError ? c : NoOverload(ctx, "_?_:_", c);
-      return Eval(*n.args[c.b ? 1 : 2], ctx);
+      return EvalKid(*n.kid[c.b ? 1 : 2], ctx);
     }
     case Op::kFunc:
       return EvalFunc(n, ctx);
@@ -3202,6 +3373,7 @@ absl::StatusOr<std::unique_ptr<const Program>> Program::Compile(absl::string_vie
     return absl::InvalidArgumentError(
         absl::StrCat("compile error: rule must evaluate to a bool, not ", TypeName(v)));
   }
+  root->Link();
   std::unique_ptr<Program> program(new Program());
   program->expression_ = std::string(expression);
   program->root_ = std::move(root);

@@ -293,3 +293,22 @@ TEST(DecodeObjects, DecodedValuesKeepFullBodies) {
 
 }  // namespace
 }  // namespace gwapi::model
+
+namespace gwapi::model {
+namespace {
+
+TEST(DecodeObjects, DropStatusLeavesOutEachListItemsStatusOnly) {
+  constexpr char kList[] =
+      R"({"kind":"List","items":[{"kind":"HTTPRoute","spec":{"status":1},"status":{"a":1}}]})";
+  auto kept = DecodeObjects(kList, DecodeLimits{});
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  EXPECT_NE((*kept)[0].value.Find("status"), nullptr);
+  auto dropped = DecodeObjects(kList, DecodeLimits{}, InputFormat::kAuto, /*drop_status=*/true);
+  ASSERT_TRUE(dropped.ok()) << dropped.status();
+  EXPECT_EQ((*dropped)[0].value.Find("status"), nullptr);
+  // Only the object's own status: a field named status deeper down stays.
+  EXPECT_NE((*dropped)[0].value.FindPath({"spec", "status"}), nullptr);
+}
+
+}  // namespace
+}  // namespace gwapi::model
