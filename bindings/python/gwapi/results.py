@@ -51,19 +51,14 @@ class FieldError:
         }
 
 
-@dataclass(frozen=True)
-class ObjectResult:
-    """One object offered to (or listed by) an Engine, with its outcome."""
+class _ObjectIdentity:
+    """Identity helpers shared by the result types; they read the
+    ``api_version``, ``kind``, ``namespace`` and ``name`` fields."""
 
     api_version: str
     kind: str
-    namespace: str  # "" for cluster-scoped kinds
+    namespace: str
     name: str
-    outcome: Outcome
-    generation: int
-    source: str  # where in the input: "document 2 (line 14)"; "" in listings
-    note: str  # why it was ignored, or ""
-    errors: tuple[FieldError, ...] = ()
 
     @property
     def group(self) -> str:
@@ -81,6 +76,22 @@ class ObjectResult:
         """(group, kind, namespace, name): the store's identity."""
         return (self.group, self.kind, self.namespace, self.name)
 
+
+@dataclass(frozen=True)
+class ObjectResult(_ObjectIdentity):
+    """One object offered to (or listed by) an Engine, with its outcome."""
+
+    api_version: str
+    kind: str
+    namespace: str  # "" for cluster-scoped kinds
+    name: str
+    outcome: Outcome
+    generation: int
+    source: str  # where in the input: "document 2 (line 14)"; "" in listings
+    note: str  # why it was ignored, or ""
+    errors: tuple[FieldError, ...] = ()
+
+
     def to_dict(self) -> dict[str, Any]:
         """The shape of ``gwapi_object_list_json``'s entries."""
         return {
@@ -97,7 +108,7 @@ class ObjectResult:
 
 
 @dataclass(frozen=True)
-class ObjectStatus:
+class ObjectStatus(_ObjectIdentity):
     """The status the engine computed for one object.
 
     ``status`` is the object's whole ``status`` stanza, decoded from the
@@ -111,21 +122,6 @@ class ObjectStatus:
     name: str
     status: dict[str, Any]
 
-    @property
-    def group(self) -> str:
-        """The API group ("" for the core group)."""
-        group, _, _ = self.api_version.rpartition("/")
-        return group
-
-    @property
-    def ref(self) -> str:
-        """"namespace/name", or "name" for cluster-scoped objects."""
-        return f"{self.namespace}/{self.name}" if self.namespace else self.name
-
-    @property
-    def key(self) -> tuple[str, str, str, str]:
-        """(group, kind, namespace, name): the store's identity."""
-        return (self.group, self.kind, self.namespace, self.name)
 
     def conditions(self) -> list[dict[str, Any]]:
         """``status.conditions`` (empty when the stanza has none)."""
