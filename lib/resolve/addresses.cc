@@ -41,7 +41,11 @@ bool PoolServes(const PoolView& p, const model::StringPairs& svc_labels) {
 
 // Assigns addresses: first every usable static address (oldest Gateway wins
 // a shared one), then the first free pool address, pools in name order, to
-// every Gateway that asks for one. Deterministic from the store alone.
+// every Gateway that asks for one. Only Gateways that are accepted
+// (GatewayState::accepted, decided before this runs) take addresses, so a
+// rejected Gateway holds none and frees its address for the others; an
+// unsupported address type is still reported for every Gateway.
+// Deterministic from the store alone.
 void AssignAddresses(Graph* g, absl::flat_hash_map<GatewayState*, Condition>* programmed) {
   absl::flat_hash_map<IpKey, GatewayState*> taken;
   struct Want {
@@ -53,7 +57,7 @@ void AssignAddresses(Graph* g, absl::flat_hash_map<GatewayState*, Condition>* pr
     GatewayState* gw = gwp.get();
     model::StringPairs labels = GatewayServiceLabels(*gw);
     if (gw->view.addresses.empty()) {
-      auto_assign.push_back({gw, std::move(labels)});
+      if (gw->accepted) auto_assign.push_back({gw, std::move(labels)});
       continue;
     }
     bool wants_auto = false;
@@ -68,6 +72,7 @@ void AssignAddresses(Graph* g, absl::flat_hash_map<GatewayState*, Condition>* pr
       }
     }
     if (!gw->conditions.empty()) continue;
+    if (!gw->accepted) continue;  // the type check above still reports
     for (const GatewayView::Address& a : gw->view.addresses) {
       if (a.value.empty()) {
         wants_auto = true;

@@ -237,12 +237,27 @@ void ResolveGateways(Graph* g) {
     MarkOverlappingTls(merged);
   }
 
+  // Acceptance is decided before addresses are assigned: only a Gateway
+  // that will be Accepted takes an address (static or from a pool), so a
+  // rejected Gateway never holds one another Gateway could use. Address
+  // problems (UnsupportedAddress) are found by AssignAddresses itself.
+  absl::flat_hash_map<GatewayState*, std::string> params_of;
+  for (auto& gwp : g->gateways) {
+    GatewayState* gw = gwp.get();
+    std::string params = CheckParametersRef(*g, *gw);
+    size_t invalid = std::count_if(gw->listeners.begin(), gw->listeners.end(),
+                                   [](const auto& l) { return Invalid(*l); });
+    gw->accepted = params.empty() && gw->class_accepted && invalid < gw->listeners.size();
+    if (!params.empty()) params_of[gw] = std::move(params);
+  }
+
   absl::flat_hash_map<GatewayState*, Condition> programmed;
   AssignAddresses(g, &programmed);
 
   for (auto& gwp : g->gateways) {
     GatewayState* gw = gwp.get();
-    std::string params = CheckParametersRef(*g, *gw);
+    std::string params;
+    if (auto it = params_of.find(gw); it != params_of.end()) params = std::move(it->second);
     if (!gw->conditions.empty()) {  // UnsupportedAddress
       gw->conditions.push_back(
           False("Programmed", "Invalid", "The Gateway is not accepted, so it is not programmed."));

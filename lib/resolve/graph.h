@@ -59,7 +59,7 @@ struct GatewayState {
   std::vector<ListenerSetState*> sets;                    // attached, in merge order
   std::vector<Condition> conditions;
   std::vector<GatewayView::Address> status_addresses;
-  bool accepted = false;
+  bool accepted = false;  // decided before addresses: only accepted Gateways get one
   int64_t attached_listener_sets = 0;
 };
 
@@ -149,7 +149,8 @@ std::string CheckTlsSecret(const Graph& g, const ObjectRef& r, absl::string_view
                            absl::string_view from_kind, absl::string_view from_ns,
                            absl::string_view invalid_reason, std::string* reason);
 
-// Address assignment (addresses.cc): fills GatewayState::status_addresses,
+// Address assignment (addresses.cc), for accepted Gateways only (it reads
+// GatewayState::accepted): fills GatewayState::status_addresses,
 // and `programmed` with a False Programmed condition for Gateways whose
 // addresses are unusable or unassigned; UnsupportedAddress goes to
 // GatewayState::conditions.

@@ -267,13 +267,24 @@ void MarkConflicts(std::vector<ListenerState*>& merged) {
         reason = "ProtocolConflict";
         detail = absl::StrCat("protocol ", b->view->protocol, " conflicts with ", a->view->protocol,
                               " on port ", b->view->port);
-      } else if (ca == "tcp" || ca == "udp" ||
-                 a->view->hostname.value_or("") == b->view->hostname.value_or("")) {
-        reason = ca == "tcp" || ca == "udp" ? "ProtocolConflict" : "HostnameConflict";
-        detail = ca == "tcp" || ca == "udp"
-                     ? absl::StrCat("both use ", b->view->protocol, " port ", b->view->port)
-                     : absl::StrCat("both use port ", b->view->port, " and hostname \"",
-                                    b->view->hostname.value_or(""), "\"");
+      } else if (ca == "tcp" || ca == "udp") {
+        // TCP and UDP listeners are distinct only by port. A ListenerSet
+        // entry with the same protocol and port as an earlier listener
+        // differs from it in nothing (no hostname either): ListenerConflict,
+        // the ListenerEntry reason for same port and same hostname
+        // (listenerset_types.go:456). Gateway listeners have no such reason
+        // (gateway_types.go) and keep ProtocolConflict, as do entries whose
+        // protocols differ within the class (e.g. TCP and a custom one).
+        reason = b->set != nullptr && a->view->protocol == b->view->protocol ? "ListenerConflict"
+                                                                              : "ProtocolConflict";
+        detail = absl::StrCat("both use ", b->view->protocol, " port ", b->view->port);
+      } else if (a->view->hostname.value_or("") == b->view->hostname.value_or("")) {
+        // For HTTP, HTTPS and TLS the v1.6.1 conformance suite
+        // (ListenerSetHostnameConflict) expects HostnameConflict, also on
+        // ListenerSet entries.
+        reason = "HostnameConflict";
+        detail = absl::StrCat("both use port ", b->view->port, " and hostname \"",
+                              b->view->hostname.value_or(""), "\"");
       } else {
         continue;
       }

@@ -5,8 +5,10 @@
 // message never tells whether an object exists in a namespace the route may
 // not reference).
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
@@ -62,6 +64,50 @@ std::string NamespaceRefusal(const Graph& g, const ListenerState& l, absl::strin
                       "\" and admits no routes");
 }
 
+// The Service port appProtocols a route kind can send traffic with, or
+// nullptr when the engine does not look at appProtocol for that kind.
+// HTTPRoute: unset (HTTP/1.1, or whatever the kind implies), "http",
+// "kubernetes.io/h2c" and "kubernetes.io/ws" (KEP-3726), and "https", the
+// TLS backend a BackendTLSPolicy describes (the BackendTLSPolicy conformance
+// Services use it). GRPCRoute: unset, "kubernetes.io/h2c" and "https"
+// (HTTP/2 over TLS); gRPC cannot be carried over HTTP/1.1 or WebSocket.
+// TLSRoute, TCPRoute and UDPRoute forward bytes and do not speak the
+// backend's application protocol, so appProtocol is not checked for them.
+// IANA service names ("http", "https") compare case-insensitively, the
+// "kubernetes.io/" names exactly.
+const std::vector<absl::string_view>* SupportedAppProtocols(absl::string_view kind) {
+  static const auto* const kHttp = new std::vector<absl::string_view>{
+      "http", "https", "kubernetes.io/h2c", "kubernetes.io/ws"};
+  static const auto* const kGrpc =
+      new std::vector<absl::string_view>{"https", "kubernetes.io/h2c"};
+  if (kind == "HTTPRoute") return kHttp;
+  if (kind == "GRPCRoute") return kGrpc;
+  return nullptr;
+}
+
+bool AppProtocolSupported(absl::string_view kind, absl::string_view app_protocol) {
+  const std::vector<absl::string_view>* ok = SupportedAppProtocols(kind);
+  if (ok == nullptr || app_protocol.empty()) return true;
+  for (absl::string_view p : *ok) {
+    if (absl::StartsWith(p, "kubernetes.io/") ? app_protocol == p
+                                              : absl::EqualsIgnoreCase(app_protocol, p)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The appProtocol of the Service port a backendRef names that route kind
+// `kind` cannot speak, or nullptr.
+const ServiceView::Port* UnsupportedAppProtocolPort(absl::string_view kind, const ServiceView& s,
+                                                    std::optional<int64_t> port) {
+  if (!port) return nullptr;
+  for (const ServiceView::Port& p : s.ports) {
+    if (p.port == *port && !AppProtocolSupported(kind, p.app_protocol)) return &p;
+  }
+  return nullptr;
+}
+
 struct RefsVerdict {
   Condition condition;
   std::vector<std::string> valid_services;  // "ns/name" of resolvable Services
@@ -95,6 +141,13 @@ RefsVerdict CheckBackends(const Graph& g, const RouteView& r) {
       why_reason = "BackendNotFound";
       why = absl::StrCat(b.Where(), " refers to port ", *b.port, " of Service ", nn,
                          ", which has no such port.");
+    } else if (const ServiceView::Port* p = UnsupportedAppProtocolPort(kind, it->second, b.port)) {
+      why_reason = "UnsupportedProtocol";
+      why = absl::StrCat(b.Where(), " refers to port ", p->port, " of Service ", nn,
+                         ", whose appProtocol \"", p->app_protocol, "\" is not one ", kind,
+                         "s can send traffic with (supported: ",
+                         absl::StrJoin(*SupportedAppProtocols(kind), ", "),
+                         ", or none); change the port's appProtocol or the route kind.");
     } else {
       out.valid_services.push_back(nn);
       continue;
@@ -348,6 +401,15 @@ Value FinishRoute(Graph* g, const RouteView& r, std::vector<ParentDecision>& dec
     std::string scope = absl::StrCat("parents/", pr.kind, " ", pr.ns, "/", pr.name, "/",
                                      pr.section_name.value_or(""), "/",
                                      pr.port ? absl::StrCat(*pr.port) : std::string());
+    // PartiallyInvalid (shared_types.go:445-478) is written only by an
+    // implementation that drops invalid rules (or falls back to an older
+    // generation). This engine drops no rule: the rules the API server
+    // admitted are kept as written (lib/validate rejects unknown enum values
+    // at admission; regex matches and every filter type are passed through),
+    // and a rule whose backends are all invalid stays and answers 500. So
+    // the condition is never set. A check that drops a rule must add it here:
+    // PartiallyInvalid=True, reason UnsupportedValue, message starting
+    // "Dropped Rule", only while Accepted is True.
     std::vector<Condition> conditions;
     conditions.reserve(2);
     conditions.push_back(std::move(d.accepted));

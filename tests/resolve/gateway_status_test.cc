@@ -1,7 +1,9 @@
 // Gateway, listener and GatewayClass status.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -194,6 +196,87 @@ spec:
   EXPECT_NE(third.ToJson().find("10.0.0.3"), std::string::npos);
 }
 
+// A Gateway created at 2025-01-01T00:00:0<second>Z (so "oldest first" is
+// explicit).
+std::string DatedGateway(absl::string_view name, int second, absl::string_view listeners,
+                         absl::string_view extra_spec = "") {
+  return absl::StrCat(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: )",
+                      name, R"(, namespace: infra, creationTimestamp: "2025-01-01T00:00:0)", second,
+                      R"(Z"}
+spec:
+  gatewayClassName: cilium
+)",
+                      extra_spec, "  listeners:\n", listeners);
+}
+
+constexpr char kConflictedOnly[] = R"(  - {name: web, protocol: HTTP, port: 8080}
+  - {name: raw, protocol: TCP, port: 8080}
+)";
+
+TEST(GatewayStatus, RejectedGatewaysTakeNoPoolAddress) {
+  auto e = NewEngine();
+  // Older than the valid Gateway, but not accepted: every listener conflicts,
+  // or the infrastructure parametersRef is unusable.
+  Apply(e.get(), DatedGateway("conflicted", 0, kConflictedOnly));
+  Apply(e.get(),
+        DatedGateway("bad-params", 1, kHttp80,
+                     "  infrastructure:\n    parametersRef: {group: x.io, kind: P, name: p}\n"));
+  Apply(e.get(), DatedGateway("good", 2, kHttp80));
+  for (absl::string_view name : {"conflicted", "bad-params"}) {
+    model::Value st = StatusOf(e.get(), "Gateway", "infra", name);
+    EXPECT_EQ(Cond(Conditions(st), "Accepted").rfind("False/", 0), 0u) << name;
+    EXPECT_EQ(st.Find("addresses"), nullptr) << name << ": " << st.ToJson();
+  }
+  model::Value good = StatusOf(e.get(), "Gateway", "infra", "good");
+  EXPECT_EQ(Cond(Conditions(good), "Programmed"), "True/Programmed");
+  EXPECT_NE(good.ToJson().find(R"("addresses":[{"type":"IPAddress","value":"10.0.0.0"}])"),
+            std::string::npos)
+      << good.ToJson();
+}
+
+TEST(GatewayStatus, RejectedGatewayDoesNotHoldItsStaticAddress) {
+  auto e = NewEngine();
+  Apply(e.get(), DatedGateway("conflicted", 0, kConflictedOnly,
+                              "  addresses: [{type: IPAddress, value: 10.0.0.2}]\n"));
+  Apply(e.get(),
+        DatedGateway("good", 1, kHttp80, "  addresses: [{type: IPAddress, value: 10.0.0.2}]\n"));
+  model::Value bad = StatusOf(e.get(), "Gateway", "infra", "conflicted");
+  EXPECT_EQ(bad.Find("addresses"), nullptr) << bad.ToJson();
+  model::Value good = StatusOf(e.get(), "Gateway", "infra", "good");
+  EXPECT_EQ(Cond(Conditions(good), "Programmed"), "True/Programmed");
+  EXPECT_NE(good.ToJson().find(R"("value":"10.0.0.2")"), std::string::npos) << good.ToJson();
+}
+
+TEST(GatewayStatus, PoolAssignmentSkippingRejectedGatewaysIsIndependentOfArrivalOrder) {
+  std::vector<std::string> objects = {
+      DatedGateway("a", 0, kHttp80), DatedGateway("conflicted", 1, kConflictedOnly),
+      DatedGateway("b", 2, kHttp80), DatedGateway("c", 3, kHttp80)};
+  std::string first;
+  for (int round = 0; round < 2; ++round) {
+    auto e = NewEngine();
+    if (round == 1) std::reverse(objects.begin(), objects.end());
+    for (const std::string& o : objects) Apply(e.get(), o);
+    std::string all;
+    for (absl::string_view name : {"a", "conflicted", "b", "c"}) {
+      absl::StrAppend(&all, name, "=", StatusOf(e.get(), "Gateway", "infra", name).ToJson(), "\n");
+    }
+    if (round == 0) {
+      first = all;
+      EXPECT_NE(all.find(R"(b={"addresses":[{"type":"IPAddress","value":"10.0.0.1"}])"),
+                std::string::npos)
+          << all;
+      EXPECT_NE(all.find(R"(c={"addresses":[{"type":"IPAddress","value":"10.0.0.2"}])"),
+                std::string::npos)
+          << all;
+    } else {
+      EXPECT_EQ(all, first);
+    }
+  }
+}
+
 TEST(GatewayStatus, StaticAddressOutsideEveryPoolIsNotUsable) {
   auto e = NewEngine();
   Apply(e.get(), Gateway("gw", kHttp80, "  addresses: [{value: 192.0.2.1}]\n"));
@@ -381,6 +464,46 @@ spec:
   EXPECT_EQ(gw.Find("attachedListenerSets")->int_value(), 1);
   // The Gateway's own listener wins over the set's.
   EXPECT_EQ(Cond(ListenerConditions(gw, "http"), "Accepted"), "True/Accepted");
+}
+
+TEST(ListenerSetStatus, SameTcpOrUdpPortAsAnEarlierListenerIsListenerConflict) {
+  auto e = NewEngine();
+  Apply(e.get(), Gateway("gw", R"(  - {name: tcp, protocol: TCP, port: 9000}
+  - {name: udp, protocol: UDP, port: 9001}
+  - {name: web, protocol: HTTP, port: 80, hostname: a.example.com}
+)",
+                         "  allowedListeners: {namespaces: {from: Same}}\n"));
+  Apply(e.get(), R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: ListenerSet
+metadata: {name: ls, namespace: infra}
+spec:
+  parentRef: {name: gw}
+  listeners:
+  - {name: tcp-again, protocol: TCP, port: 9000}
+  - {name: udp-again, protocol: UDP, port: 9001}
+  - {name: web-again, protocol: HTTP, port: 80, hostname: a.example.com}
+  - {name: tcp-on-web, protocol: TCP, port: 80}
+)");
+  model::Value st = StatusOf(e.get(), "ListenerSet", "infra", "ls");
+  for (absl::string_view name : {"tcp-again", "udp-again"}) {
+    const model::Value* lc = ListenerConditions(st, name);
+    EXPECT_EQ(Cond(lc, "Conflicted"), "True/ListenerConflict") << name;
+    EXPECT_EQ(Cond(lc, "Accepted").rfind("False/", 0), 0u) << name;
+  }
+  EXPECT_TRUE(absl::StrContains(
+      testing::FindCondition(ListenerConditions(st, "tcp-again"), "Conflicted")->GetString("message"),
+      "port 9000"));
+  // Same port and hostname over HTTP stays HostnameConflict (as the v1.6.1
+  // conformance suite expects); different protocols stay ProtocolConflict.
+  EXPECT_EQ(Cond(ListenerConditions(st, "web-again"), "Conflicted"), "True/HostnameConflict");
+  EXPECT_EQ(Cond(ListenerConditions(st, "tcp-on-web"), "Conflicted"), "True/ProtocolConflict");
+  // The Gateway's own listeners win.
+  model::Value gw = StatusOf(e.get(), "Gateway", "infra", "gw");
+  for (absl::string_view name : {"tcp", "udp", "web"}) {
+    EXPECT_EQ(Cond(ListenerConditions(gw, name), "Accepted"), "True/Accepted") << name;
+    EXPECT_EQ(Cond(ListenerConditions(gw, name), "Conflicted"), "False/NoConflicts") << name;
+  }
 }
 
 }  // namespace

@@ -231,6 +231,99 @@ TEST(RouteStatus, UnsupportedBackendKindIsInvalidKind) {
   EXPECT_EQ(Cond(ParentConditions(RouteStatus(e.get())), "ResolvedRefs"), "False/InvalidKind");
 }
 
+// Service app/protos: one port per appProtocol under test.
+constexpr char kProtocolService[] = R"(
+apiVersion: v1
+kind: Service
+metadata: {name: protos, namespace: app}
+spec:
+  ports:
+  - {name: plain, port: 80}
+  - {name: http, port: 81, appProtocol: http}
+  - {name: https, port: 82, appProtocol: HTTPS}
+  - {name: h2c, port: 83, appProtocol: kubernetes.io/h2c}
+  - {name: ws, port: 84, appProtocol: kubernetes.io/ws}
+  - {name: odd, port: 85, appProtocol: example.com/carrier-pigeon}
+)";
+
+std::string GrpcRoute(int port) {
+  return absl::StrCat(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: g, namespace: app}
+spec:
+  parentRefs: [{name: gw, namespace: infra, sectionName: web}]
+  hostnames: [a.example.com]
+  rules: [{backendRefs: [{name: protos, port: )",
+                      port, "}]}]\n");
+}
+
+TEST(RouteStatus, HttpRouteBackendWithUnknownAppProtocolIsUnsupportedProtocol) {
+  auto e = NewEngine();
+  Apply(e.get(), kWorld);
+  Apply(e.get(), kProtocolService);
+  Apply(e.get(), Route("app", "[{name: gw, namespace: infra}]", "[{name: protos, port: 85}]"));
+  model::Value c = ParentCondition(e.get(), "ResolvedRefs");
+  ASSERT_FALSE(c.is_null());
+  EXPECT_EQ(c.GetString("status"), "False");
+  EXPECT_EQ(c.GetString("reason"), "UnsupportedProtocol");
+  std::string msg(c.GetString("message"));
+  EXPECT_TRUE(absl::StrContains(msg, "Service app/protos")) << msg;
+  EXPECT_TRUE(absl::StrContains(msg, "port 85")) << msg;
+  EXPECT_TRUE(absl::StrContains(msg, "\"example.com/carrier-pigeon\"")) << msg;
+  // The route stays attached; only the backend is invalid.
+  EXPECT_EQ(Cond(ParentConditions(RouteStatus(e.get())), "Accepted"), "True/Accepted");
+}
+
+TEST(RouteStatus, HttpRouteBackendWithSupportedAppProtocolIsResolved) {
+  for (int port : {80, 81, 82, 83, 84}) {
+    auto e = NewEngine();
+    Apply(e.get(), kWorld);
+    Apply(e.get(), kProtocolService);
+    Apply(e.get(), Route("app", "[{name: gw, namespace: infra}]",
+                         absl::StrCat("[{name: protos, port: ", port, "}]")));
+    EXPECT_EQ(Cond(ParentConditions(RouteStatus(e.get())), "ResolvedRefs"), "True/ResolvedRefs")
+        << "port " << port;
+  }
+}
+
+TEST(RouteStatus, GrpcRouteBackendSpeakingHttp1IsUnsupportedProtocol) {
+  for (int port : {81, 84, 85}) {  // http, kubernetes.io/ws, unknown
+    auto e = NewEngine();
+    Apply(e.get(), kWorld);
+    Apply(e.get(), kProtocolService);
+    Apply(e.get(), GrpcRoute(port));
+    model::Value st = StatusOf(e.get(), "GRPCRoute", "app", "g");
+    EXPECT_EQ(Cond(ParentConditions(st), "ResolvedRefs"), "False/UnsupportedProtocol")
+        << "port " << port;
+    EXPECT_EQ(Cond(ParentConditions(st), "Accepted"), "True/Accepted") << "port " << port;
+  }
+  for (int port : {80, 82, 83}) {  // unset, HTTPS, kubernetes.io/h2c
+    auto e = NewEngine();
+    Apply(e.get(), kWorld);
+    Apply(e.get(), kProtocolService);
+    Apply(e.get(), GrpcRoute(port));
+    model::Value st = StatusOf(e.get(), "GRPCRoute", "app", "g");
+    EXPECT_EQ(Cond(ParentConditions(st), "ResolvedRefs"), "True/ResolvedRefs") << "port " << port;
+  }
+}
+
+TEST(RouteStatus, TcpRouteBackendAppProtocolIsNotChecked) {
+  auto e = NewEngine();
+  Apply(e.get(), kWorld);
+  Apply(e.get(), kProtocolService);
+  Apply(e.get(), R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: TCPRoute
+metadata: {name: t, namespace: app}
+spec:
+  parentRefs: [{name: gw, namespace: infra, sectionName: tcp}]
+  rules: [{backendRefs: [{name: protos, port: 85}]}]
+)");
+  model::Value st = StatusOf(e.get(), "TCPRoute", "app", "t");
+  EXPECT_EQ(Cond(ParentConditions(st), "ResolvedRefs"), "True/ResolvedRefs");
+}
+
 TEST(RouteStatus, ParentOfAnotherControllerIsLeftOut) {
   auto e = NewEngine();
   Apply(e.get(), kWorld);
