@@ -5,7 +5,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "lib/base/status_macros.h"
 #include "lib/model/json.h"
 #include "lib/validate/formats.h"
@@ -271,6 +273,7 @@ absl::StatusOr<std::unique_ptr<SchemaNode>> SchemaCompiler::CompileNode(
         if (program.ok()) {
           rule.program = std::move(*program);
           rule.transition = rule.program->references_old_self();
+          if (!rule.transition) RecogniseFastRule(&rule);
         } else {
           // Reported when the rule would run, as the API server reports
           // "rule compile error" for a rule it cannot compile.
@@ -381,6 +384,162 @@ void SchemaCompiler::ListConstraints(const SchemaNode& n, const Schema& schema,
   for (const auto& c : n.any_of) ListConstraints(*c, schema, out);
   for (const auto& c : n.one_of) ListConstraints(*c, schema, out);
   // A `not` schema is a predicate; its own keywords never report errors.
+}
+
+namespace {
+
+// A field name that selects itself: letters and digits, no `__` escape.
+bool PlainField(absl::string_view f) {
+  if (f.empty() || !absl::ascii_isalpha(static_cast<unsigned char>(f[0]))) return false;
+  for (char c : f) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c))) return false;
+  }
+  return f.find("__") == absl::string_view::npos;
+}
+
+// A string literal body with no quote, escape or non-ASCII byte.
+bool PlainLiteral(absl::string_view l) {
+  if (l.empty()) return false;
+  for (char c : l) {
+    if (c < 0x20 || c > 0x7e || c == '\'' || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
+
+// s == prefix + X + suffix, with X returned in *x.
+bool Between(absl::string_view s, absl::string_view prefix, absl::string_view suffix,
+             absl::string_view* x) {
+  if (!absl::ConsumePrefix(&s, prefix) || !absl::ConsumeSuffix(&s, suffix)) return false;
+  *x = s;
+  return true;
+}
+
+// s == a + X + b + Y + c.
+bool Between2(absl::string_view s, absl::string_view a, absl::string_view b,
+              absl::string_view c, absl::string_view* x, absl::string_view* y) {
+  if (!absl::ConsumePrefix(&s, a) || !absl::ConsumeSuffix(&s, c)) return false;
+  size_t at = s.find(b);
+  if (at == absl::string_view::npos) return false;
+  *x = s.substr(0, at);
+  *y = s.substr(at + b.size());
+  return true;
+}
+
+std::string TotalMatchesRule() {
+  std::string r;
+  for (int i = 0; i < 16; ++i) {
+    absl::StrAppend(&r, i == 0 ? "" : " + ", "(self.size() > ", i, " ? self[", i,
+                    "].matches.size() : 0)");
+  }
+  absl::StrAppend(&r, " <= 128");
+  return r;
+}
+
+constexpr absl::string_view kParentRefsAll =
+    "self.all(p1, self.all(p2, p1.group == p2.group && p1.kind == p2.kind && p1.name == "
+    "p2.name && (((!has(p1.__namespace__) || p1.__namespace__ == '') && (!has(p2.__namespace__) "
+    "|| p2.__namespace__ == '')) || (has(p1.__namespace__) && has(p2.__namespace__) && "
+    "p1.__namespace__ == p2.__namespace__ )) ? ((!has(p1.sectionName) || p1.sectionName == '') "
+    "== (!has(p2.sectionName) || p2.sectionName == '')) : true))";
+constexpr absl::string_view kParentRefsExistsOne =
+    "self.all(p1, self.exists_one(p2, p1.group == p2.group && p1.kind == p2.kind && p1.name == "
+    "p2.name && (((!has(p1.__namespace__) || p1.__namespace__ == '') && (!has(p2.__namespace__) "
+    "|| p2.__namespace__ == '')) || (has(p1.__namespace__) && has(p2.__namespace__) && "
+    "p1.__namespace__ == p2.__namespace__ )) && (((!has(p1.sectionName) || p1.sectionName == "
+    "'') && (!has(p2.sectionName) || p2.sectionName == '')) || (has(p1.sectionName) && "
+    "has(p2.sectionName) && p1.sectionName == p2.sectionName))))";
+constexpr absl::string_view kPathChars =
+    R"((self.type in ['Exact','PathPrefix']) ? self.value.matches(r"""^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$""") : true)";
+constexpr absl::string_view kPathGuard = "(self.type in ['Exact','PathPrefix']) ? ";
+constexpr absl::string_view kPathTypeKnown =
+    "self.type in ['Exact','PathPrefix'] || self.type == 'RegularExpression'";
+constexpr absl::string_view kServicePort =
+    "(size(self.group) == 0 && self.kind == 'Service') ? has(self.port) : true";
+constexpr absl::string_view kBackendRefsNoRedirect =
+    "(has(self.backendRefs) && size(self.backendRefs) > 0) ? (!has(self.filters) || "
+    "self.filters.all(f, !has(f.requestRedirect))): true";
+constexpr absl::string_view kPrefixMatchTail =
+    ") ? ((size(self.matches) != 1 || !has(self.matches[0].path) || self.matches[0].path.type "
+    "!= 'PathPrefix') ? false : true) : true";
+
+// The `<x>` of `has(f.<x>) && has(f.<x>.path) && f.<x>.path.type ==
+// 'ReplacePrefixMatch' && has(f.<x>.path.replacePrefixMatch)`.
+bool PrefixMatchFilter(absl::string_view body, absl::string_view* field) {
+  for (absl::string_view x : {"requestRedirect", "urlRewrite"}) {
+    if (body == absl::StrCat("has(f.", x, ") && has(f.", x, ".path) && f.", x,
+                             ".path.type == 'ReplacePrefixMatch' && has(f.", x,
+                             ".path.replacePrefixMatch)")) {
+      *field = x;
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+void RecogniseFastRule(CelRule* rule) {
+  static const std::string* const total_matches = new std::string(TotalMatchesRule());
+  const absl::string_view r = rule->rule;
+  absl::string_view x, y;
+  auto set = [&](FastRule f, absl::string_view field, absl::string_view literal) {
+    rule->fast = f;
+    rule->fast_field = std::string(field);
+    rule->fast_literal = std::string(literal);
+  };
+  if (Between2(r, "!(has(self.", ") && self.type != '", "')", &x, &y) && PlainField(x) &&
+      PlainLiteral(y)) {
+    set(FastRule::kHasImpliesType, x, y);
+  } else if (Between2(r, "!(!has(self.", ") && self.type == '", "')", &x, &y) &&
+             PlainField(x) && PlainLiteral(y)) {
+    set(FastRule::kTypeImpliesHas, x, y);
+  } else if (r == kPathChars) {
+    set(FastRule::kPathChars, "", "");
+  } else if (Between(r, absl::StrCat(kPathGuard, "self.value.startsWith('"), "') : true", &x) &&
+             PlainLiteral(x)) {
+    set(FastRule::kPathStartsWith, "", x);
+  } else if (Between(r, absl::StrCat(kPathGuard, "!self.value.contains('"), "') : true", &x) &&
+             PlainLiteral(x)) {
+    set(FastRule::kPathNotContains, "", x);
+  } else if (Between(r, absl::StrCat(kPathGuard, "!self.value.endsWith('"), "') : true", &x) &&
+             PlainLiteral(x)) {
+    set(FastRule::kPathNotEndsWith, "", x);
+  } else if (r == kPathTypeKnown) {
+    set(FastRule::kPathTypeKnown, "", "");
+  } else if (r == kServicePort) {
+    set(FastRule::kServicePort, "", "");
+  } else if (r == kParentRefsAll || r == kParentRefsExistsOne) {
+    set(FastRule::kParentRefsUnique, "", "");
+  } else if (r == *total_matches) {
+    set(FastRule::kTotalMatches, "", "");
+  } else if (r == kBackendRefsNoRedirect) {
+    set(FastRule::kBackendRefsNoRedirect, "", "");
+  } else if (Between(r, "(has(self.filters) && self.filters.exists_one(f, ", kPrefixMatchTail,
+                     &x) &&
+             absl::ConsumeSuffix(&x, ")") && PrefixMatchFilter(x, &y)) {
+    set(FastRule::kNoFiltersGuard, y, "");
+  } else if (Between(r,
+                     "(has(self.backendRefs) && self.backendRefs.exists_one(b, (has(b.filters) "
+                     "&& b.filters.exists_one(f, ",
+                     kPrefixMatchTail, &x) &&
+             absl::ConsumeSuffix(&x, ")) )") && PrefixMatchFilter(x, &y)) {
+    set(FastRule::kNoBackendFiltersGuard, y, "");
+  } else if (Between(r, "self.filter(f, f.type == '", "').size() <= 1", &x) && PlainLiteral(x)) {
+    set(FastRule::kAtMostOneOfType, "", x);
+  } else if (Between2(r, "!(self.exists(f, f.type == '", "') && self.exists(f, f.type == '",
+                      "'))", &x, &y) &&
+             PlainLiteral(x) && PlainLiteral(y)) {
+    set(FastRule::kNotBothTypes, x, y);
+  } else if (Between2(r, "self.type == '", "' ? has(self.", ") : true", &x, &y) &&
+             PlainLiteral(x) && PlainField(y)) {
+    set(FastRule::kTypeThenHas, y, x);
+  } else if (Between2(r, "has(self.", ") ? self.type == '", "' : true", &x, &y) &&
+             PlainField(x) && PlainLiteral(y)) {
+    set(FastRule::kHasThenType, x, y);
+  } else if (Between2(r, "!(has(self.", ") && has(self.", "))", &x, &y) && PlainField(x) &&
+             PlainField(y)) {
+    set(FastRule::kNotBothFields, x, y);
+  }
 }
 
 }  // namespace gwapi::validate::internal

@@ -57,6 +57,54 @@ struct RequiredField {
   std::string constraint;  // "<anchor of the field>#required"
 };
 
+// A rule whose usual, passing outcome validator.cc decides without the CEL
+// interpreter (CelWalker's FastPass). Recognised by RecogniseFastRule from the
+// exact rule text when the rule compiled. A fast check only ever answers
+// "evaluates to true, without error, well within the cost limit"; in every
+// other case (a failing rule, an unexpected type, a missing field) the
+// interpreter runs and decides, so results and messages are unchanged.
+enum class FastRule : uint8_t {
+  kNone,
+  // !(has(self.<field>) && self.type != '<lit>')
+  kHasImpliesType,
+  // !(!has(self.<field>) && self.type == '<lit>')
+  kTypeImpliesHas,
+  // (self.type in ['Exact','PathPrefix']) ? <predicate on self.value> : true
+  kPathStartsWith,    // self.value.startsWith('<lit>')
+  kPathNotContains,   // !self.value.contains('<lit>')
+  kPathNotEndsWith,   // !self.value.endsWith('<lit>')
+  kPathChars,         // self.value.matches(r"""^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$""")
+  // self.type in ['Exact','PathPrefix'] || self.type == 'RegularExpression'
+  kPathTypeKnown,
+  // (size(self.group) == 0 && self.kind == 'Service') ? has(self.port) : true
+  kServicePort,
+  // The two HTTPRoute/GRPCRoute parentRefs uniqueness rules
+  // (self.all(p1, self.all(p2, …)) and self.all(p1, self.exists_one(p2, …))):
+  // decided for lists of at most one element.
+  kParentRefsUnique,
+  // (self.size() > 0 ? self[0].matches.size() : 0) + … + (self.size() > 15 ?
+  // self[15].matches.size() : 0) <= 128
+  kTotalMatches,
+  // (has(self.backendRefs) && size(self.backendRefs) > 0) ? (!has(self.filters)
+  // || self.filters.all(f, !has(f.requestRedirect))): true
+  kBackendRefsNoRedirect,
+  // (has(self.filters) && self.filters.exists_one(f, has(f.<field>) && …)) ? … : true
+  kNoFiltersGuard,
+  // (has(self.backendRefs) && self.backendRefs.exists_one(b, (has(b.filters)
+  // && b.filters.exists_one(f, has(f.<field>) && …)))) ? … : true
+  kNoBackendFiltersGuard,
+  // self.filter(f, f.type == '<lit>').size() <= 1
+  kAtMostOneOfType,
+  // !(self.exists(f, f.type == '<field>') && self.exists(f, f.type == '<lit>'))
+  kNotBothTypes,
+  // self.type == '<lit>' ? has(self.<field>) : true
+  kTypeThenHas,
+  // has(self.<field>) ? self.type == '<lit>' : true
+  kHasThenType,
+  // !(has(self.<field>) && has(self.<lit>))
+  kNotBothFields,
+};
+
 // One x-kubernetes-validations entry.
 struct CelRule {
   int index = 0;
@@ -64,7 +112,13 @@ struct CelRule {
   std::unique_ptr<const cel::Program> program;  // null when compilation failed
   std::string compile_error;
   bool transition = false;  // references oldSelf: evaluated on update only
+  FastRule fast = FastRule::kNone;
+  std::string fast_field, fast_literal;  // <field> and '<lit>' of the fast forms
 };
+
+// Sets rule->fast (and its operands) when rule->rule is one of the forms
+// FastRule lists, exactly.
+void RecogniseFastRule(CelRule* rule);
 
 // One schema node. Constraint ids are "<anchor>#<keyword_prefix><keyword>":
 // the anchor is the node's place in the object ("spec.rules[].matches[]";

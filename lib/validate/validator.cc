@@ -766,10 +766,276 @@ const model::Value* CorrelatedItem(const SchemaNode& n, const model::Value& old,
   return nullptr;
 }
 
+// `self.type` and `self.value` of one node, looked up once for all of its
+// fast rules (the eleven path rules of an HTTPRoute match share them).
+class SelfFields {
+ public:
+  explicit SelfFields(const model::Value& self) : self_(self) {}
+  const model::Value& self() const { return self_; }
+  // The string at `self.type` / `self.value`; nullptr when absent, not a
+  // string, or self is not an object.
+  const std::string* type() { return Get("type", &type_, &type_done_); }
+  const std::string* value() { return Get("value", &value_, &value_done_); }
+
+ private:
+  const std::string* Get(absl::string_view key, const std::string** slot, bool* done) {
+    if (!*done) {
+      *done = true;
+      const model::Value* f = self_.Find(key);
+      *slot = f != nullptr && f->is_string() ? &f->string_value() : nullptr;
+    }
+    return *slot;
+  }
+  const model::Value& self_;
+  const std::string* type_ = nullptr;
+  const std::string* value_ = nullptr;
+  bool type_done_ = false, value_done_ = false;
+};
+
+// A string field of an object, or nullptr.
+const std::string* StringField(const model::Value& v, absl::string_view key) {
+  const model::Value* f = v.Find(key);
+  return f != nullptr && f->is_string() ? &f->string_value() : nullptr;
+}
+
+// Absent, or a string.
+bool AbsentOrString(const model::Value& v, absl::string_view key) {
+  const model::Value* f = v.Find(key);
+  return f == nullptr || f->is_string();
+}
+
+// Bytes of [-A-Za-z0-9/._~!$&'()*+,;=:@].
+bool PathCharClass(unsigned char c) {
+  if (absl::ascii_isalnum(c)) return true;
+  switch (c) {
+    case '-': case '/': case '.': case '_': case '~': case '!': case '$': case '&':
+    case '\'': case '(': case ')': case '*': case '+': case ',': case ';': case '=':
+    case ':': case '@':
+      return true;
+    default:
+      return false;
+  }
+}
+
+// ^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$ on ASCII input.
+bool PathCharsMatch(absl::string_view s) {
+  if (s.empty()) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (PathCharClass(c)) continue;
+    if (c == '%' && i + 2 < s.size() &&
+        absl::ascii_isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        absl::ascii_isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      i += 2;
+      continue;
+    }
+    return false;
+  }
+  return true;
+}
+
+// Longest `self.value` a path fast check reads: far below the size at which
+// the string functions' cost could approach the per-rule limit.
+constexpr size_t kFastStringMax = 1 << 16;
+// Longest list a fast check walks, for the same reason (the interpreter
+// charges each element of a comprehension; the CRDs allow 16 or fewer, and
+// nested walks stay under 64 * 64 elements).
+constexpr size_t kFastListMax = 64;
+
+// How many elements of `filters` satisfy `has(f.<x>) && has(f.<x>.path) &&
+// f.<x>.path.type == 'ReplacePrefixMatch' && has(f.<x>.path.replacePrefixMatch)`;
+// -1 unless that evaluates without error for every element (filters a list
+// of objects; f.<x> and f.<x>.path objects where present, the path's type a
+// string).
+int CountPrefixMatchFilters(const model::Value& filters, absl::string_view x) {
+  if (!filters.is_array() || filters.array().size() > kFastListMax) return -1;
+  int count = 0;
+  for (const model::Value& f : filters.array()) {
+    if (!f.is_object()) return -1;
+    const model::Value* filter = f.Find(x);
+    if (filter == nullptr) continue;
+    if (!filter->is_object()) return -1;
+    const model::Value* path = filter->Find("path");
+    if (path == nullptr) continue;
+    if (!path->is_object()) return -1;
+    const std::string* type = StringField(*path, "type");
+    if (type == nullptr) return -1;
+    if (*type == "ReplacePrefixMatch" && path->Find("replacePrefixMatch") != nullptr) ++count;
+  }
+  return count;
+}
+
+
+// True when `rule` (rule.fast != kNone) certainly evaluates to true, without
+// error, on `self`. False means "not decided here": the interpreter runs.
+// The cases below follow CEL's semantics for each form (see FastRule in
+// schema.h): `false && x` is false whatever x is, a ternary evaluates only
+// the chosen branch, a comprehension over an empty or one-element list
+// evaluates its body at most for that element, and string equality is
+// reflexive.
+bool FastPass(const CelRule& rule, SelfFields& f) {
+  const model::Value& self = f.self();
+  switch (rule.fast) {
+    case FastRule::kNone:
+      return false;
+    case FastRule::kHasImpliesType: {
+      if (!self.is_object()) return false;
+      if (self.Find(rule.fast_field) == nullptr) return true;
+      const std::string* type = f.type();
+      return type != nullptr && *type == rule.fast_literal;
+    }
+    case FastRule::kTypeImpliesHas: {
+      if (!self.is_object()) return false;
+      if (self.Find(rule.fast_field) != nullptr) return true;
+      const std::string* type = f.type();
+      return type != nullptr && *type != rule.fast_literal;
+    }
+    case FastRule::kPathStartsWith:
+    case FastRule::kPathNotContains:
+    case FastRule::kPathNotEndsWith:
+    case FastRule::kPathChars: {
+      const std::string* type = f.type();
+      if (type == nullptr) return false;
+      if (*type != "Exact" && *type != "PathPrefix") return true;
+      const std::string* value = f.value();
+      if (value == nullptr || value->size() > kFastStringMax) return false;
+      switch (rule.fast) {
+        case FastRule::kPathStartsWith:
+          return absl::StartsWith(*value, rule.fast_literal);
+        case FastRule::kPathNotContains:
+          return !absl::StrContains(*value, rule.fast_literal);
+        case FastRule::kPathNotEndsWith:
+          return !absl::EndsWith(*value, rule.fast_literal);
+        default:
+          return PathCharsMatch(*value);
+      }
+    }
+    case FastRule::kPathTypeKnown: {
+      const std::string* type = f.type();
+      return type != nullptr &&
+             (*type == "Exact" || *type == "PathPrefix" || *type == "RegularExpression");
+    }
+    case FastRule::kServicePort: {
+      if (!self.is_object()) return false;
+      const std::string* group = StringField(self, "group");
+      const std::string* kind = StringField(self, "kind");
+      if (group == nullptr || kind == nullptr) return false;
+      if (!(group->empty() && *kind == "Service")) return true;
+      return self.Find("port") != nullptr;
+    }
+    case FastRule::kParentRefsUnique: {
+      if (!self.is_array()) return false;
+      const model::Value::Array& refs = self.array();
+      if (refs.empty()) return true;
+      if (refs.size() != 1 || !refs[0].is_object()) return false;
+      const model::Value& p = refs[0];
+      return StringField(p, "group") != nullptr && StringField(p, "kind") != nullptr &&
+             StringField(p, "name") != nullptr && AbsentOrString(p, "namespace") &&
+             AbsentOrString(p, "sectionName");
+    }
+    case FastRule::kTotalMatches: {
+      if (!self.is_array()) return false;
+      const model::Value::Array& rules = self.array();
+      size_t total = 0;
+      for (size_t i = 0; i < rules.size() && i < 16; ++i) {
+        const model::Value* m = rules[i].Find("matches");
+        if (m == nullptr || !m->is_array()) return false;
+        total += m->array().size();
+      }
+      return total <= 128;
+    }
+    case FastRule::kBackendRefsNoRedirect: {
+      if (!self.is_object()) return false;
+      const model::Value* refs = self.Find("backendRefs");
+      if (refs != nullptr && !refs->is_array()) return false;
+      const model::Value* filters = self.Find("filters");
+      if (filters == nullptr) return true;
+      // `(!has(self.filters) || self.filters.all(f, !has(f.requestRedirect)))`
+      if (!filters->is_array() || filters->array().size() > kFastListMax) return false;
+      for (const model::Value& x : filters->array()) {
+        if (!x.is_object() || x.Find("requestRedirect") != nullptr) return false;
+      }
+      return true;
+    }
+    case FastRule::kNoFiltersGuard: {
+      if (!self.is_object()) return false;
+      const model::Value* filters = self.Find("filters");
+      if (filters == nullptr) return true;
+      const int count = CountPrefixMatchFilters(*filters, rule.fast_field);
+      return count >= 0 && count != 1;  // exists_one is false: the guard fails
+    }
+    case FastRule::kNoBackendFiltersGuard: {
+      if (!self.is_object()) return false;
+      const model::Value* refs = self.Find("backendRefs");
+      if (refs == nullptr) return true;
+      if (!refs->is_array() || refs->array().size() > kFastListMax) return false;
+      int matching = 0;
+      for (const model::Value& b : refs->array()) {
+        if (!b.is_object()) return false;
+        const model::Value* filters = b.Find("filters");
+        if (filters == nullptr) continue;
+        const int count = CountPrefixMatchFilters(*filters, rule.fast_field);
+        if (count < 0) return false;
+        if (count == 1) ++matching;
+      }
+      return matching != 1;
+    }
+    case FastRule::kAtMostOneOfType:
+    case FastRule::kNotBothTypes: {
+      if (!self.is_array() || self.array().size() > kFastListMax) return false;
+      int first = 0, second = 0;
+      for (const model::Value& x : self.array()) {
+        const std::string* type = x.is_object() ? StringField(x, "type") : nullptr;
+        if (type == nullptr) return false;
+        if (rule.fast == FastRule::kAtMostOneOfType) {
+          if (*type == rule.fast_literal) ++first;
+        } else {
+          if (*type == rule.fast_field) ++first;
+          if (*type == rule.fast_literal) ++second;
+        }
+      }
+      return rule.fast == FastRule::kAtMostOneOfType ? first <= 1 : (first == 0 || second == 0);
+    }
+    case FastRule::kTypeThenHas: {
+      const std::string* type = f.type();
+      if (type == nullptr) return false;
+      return *type != rule.fast_literal || self.Find(rule.fast_field) != nullptr;
+    }
+    case FastRule::kHasThenType: {
+      if (!self.is_object()) return false;
+      if (self.Find(rule.fast_field) == nullptr) return true;
+      const std::string* type = f.type();
+      return type != nullptr && *type == rule.fast_literal;
+    }
+    case FastRule::kNotBothFields:
+      return self.is_object() &&
+             (self.Find(rule.fast_field) == nullptr || self.Find(rule.fast_literal) == nullptr);
+  }
+  return false;
+}
+
 void CelWalker::Visit(const SchemaNode& n, const model::Value& v, const model::Value* old) {
   if (v.is_null()) return;  // rules validate non-null values only
   if (old != nullptr && old->is_null()) old = nullptr;
-  for (const CelRule& rule : n.rules) Eval(n, rule, v, old);
+  if (!n.rules.empty()) {
+    SelfFields fields(v);
+    for (const CelRule& rule : n.rules) {
+      if (rule.fast != FastRule::kNone && FastPass(rule, fields)) {
+#ifndef NDEBUG
+        // Debug builds (the tests) check every fast decision against the
+        // interpreter.
+        absl::StatusOr<bool> checked = rule.program->EvalBool(v, old);
+        if (!checked.ok() || !*checked) {
+          std::fprintf(stderr, "fast CEL check disagrees with the interpreter: %s\n",
+                       rule.rule.c_str());
+          std::abort();
+        }
+#endif
+        continue;
+      }
+      Eval(n, rule, v, old);
+    }
+  }
   if (v.is_object()) {
     bool old_object = old != nullptr && old->is_object();
     for (const model::Value::Member& m : v.object()) {
