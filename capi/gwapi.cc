@@ -107,6 +107,14 @@ gwapi_status HandOut(const std::string& s, char** out, size_t* out_len) {
   return GWAPI_OK;
 }
 
+// The stored object `k` names, or nullptr with a NOT_FOUND error set.
+const gwapi::model::Object* FindStored(const gwapi_engine* engine,
+                                       const gwapi::model::ObjectKey& k, gwapi_error** err) {
+  const gwapi::model::Object* obj = engine->impl->Get(k);
+  if (obj == nullptr) SetError(err, GWAPI_NOT_FOUND, absl::StrCat(k.ToString(), " not found"));
+  return obj;
+}
+
 std::unique_ptr<gwapi_object_list> MakeList(std::vector<gwapi::engine::ObjectResult> items) {
   using gwapi::model::AppendJsonString;
   auto list = std::make_unique<gwapi_object_list>();
@@ -269,16 +277,9 @@ gwapi_status gwapi_engine_get_json(const gwapi_engine* engine, const gwapi_objec
   *out = nullptr;
   if (out_len != nullptr) *out_len = 0;
   return Guard(err, [&]() -> gwapi_status {
-    gwapi::model::ObjectKey k = ReadKey(key);
-    const gwapi::model::Object* obj = engine->impl->Get(k);
-    if (obj == nullptr) {
-      return SetError(err, GWAPI_NOT_FOUND, absl::StrCat(k.ToString(), " not found"));
-    }
-    std::string json = obj->body.ToJson();
-    *out = DupString(json);
-    if (*out == nullptr) throw std::bad_alloc();
-    if (out_len != nullptr) *out_len = json.size();
-    return GWAPI_OK;
+    const gwapi::model::Object* obj = FindStored(engine, ReadKey(key), err);
+    if (obj == nullptr) return GWAPI_NOT_FOUND;
+    return HandOut(obj->body.ToJson(), out, out_len);
   });
 }
 
@@ -362,9 +363,7 @@ gwapi_status gwapi_engine_object_status_json(gwapi_engine* engine, const gwapi_o
   if (out_len != nullptr) *out_len = 0;
   return Guard(err, [&]() -> gwapi_status {
     gwapi::model::ObjectKey k = ReadKey(key);
-    if (engine->impl->Get(k) == nullptr) {
-      return SetError(err, GWAPI_NOT_FOUND, absl::StrCat(k.ToString(), " not found"));
-    }
+    if (FindStored(engine, k, err) == nullptr) return GWAPI_NOT_FOUND;
     const gwapi::model::Value* status = engine->impl->Status().Find(k);
     if (status == nullptr) {
       return SetError(err, GWAPI_NOT_FOUND,
