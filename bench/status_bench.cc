@@ -1,11 +1,14 @@
 // Status computation over synthetic clusters (issue: status engine).
 //
-//   BM_Status_Full/<routes>/<gateways>: resolve::Resolve over a store of the
-//     workload (a full recomputation, what Engine::Status() does after a
-//     change of anything but routes), with the engine's memory per stored
-//     route as counters (all, and split into route objects, other objects
-//     and the status state) and the time to free the status (free_ms, not
-//     in the timed figure).
+//   BM_Status_Full/<routes>/<gateways>: resolve::Resolution::Full over a
+//     store of the workload (a full recomputation, what Engine::Status()
+//     does after a change of anything but routes), with the engine's memory
+//     per stored route as counters (all, and split into route objects,
+//     other objects and the status state).
+//   BM_Status_FullCold: the same through resolve::Resolve, which reads
+//     every route (the first recomputation after start).
+//   BM_Status_RenderJson, BM_Status_RenderFindAll: rendering that status
+//     as JSON (whole), or as one model::Value per route through Find().
 //   BM_Status_OneRouteChanged/10000/100: apply one changed HTTPRoute to a
 //     10,000-route engine and get the new status (Engine::Status(), which
 //     recomputes incrementally when only routes changed).
@@ -103,27 +106,7 @@ Cluster& GetCluster(int routes, int gateways) {
   return cache->emplace(std::make_pair(routes, gateways), std::move(c)).first->second;
 }
 
-void BM_Status_Full(benchmark::State& state) {
-  Cluster& c = GetCluster(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
-  resolve::ResolveOptions ro;
-  ro.controller_name = kController;
-  ro.now_unix = 1'700'000'000;
-  resolve::TransitionMemory memory;
-  // Freeing the previous status is timed apart (free_ms): it is a third of
-  // the time with glibc malloc, and the engine pays it on the next full
-  // recomputation rather than on this one.
-  double free_seconds = 0;
-  for (auto _ : state) {
-    resolve::StatusSet s = resolve::Resolve(c.engine->store(), ro, &memory);
-    benchmark::DoNotOptimize(s.entries().size());
-    state.PauseTiming();
-    auto t0 = std::chrono::steady_clock::now();
-    s = resolve::StatusSet();
-    free_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    state.ResumeTiming();
-  }
-  state.counters["free_ms"] = free_seconds * 1e3 / static_cast<double>(state.iterations());
-  state.SetItemsProcessed(state.iterations() * c.routes);
+void SetMemoryCounters(benchmark::State& state, const Cluster& c) {
   auto per_route = [&](size_t bytes) {
     return static_cast<double>(bytes) / static_cast<double>(c.routes);
   };
@@ -132,11 +115,106 @@ void BM_Status_Full(benchmark::State& state) {
   state.counters["other_obj_bytes_per_route"] = per_route(c.other_bytes);
   state.counters["status_bytes_per_route"] = per_route(c.status_bytes);
 }
+
+resolve::ResolveOptions Options() {
+  resolve::ResolveOptions ro;
+  ro.controller_name = kController;
+  ro.now_unix = 1'700'000'000;
+  return ro;
+}
+
+// What Engine::Status() does after a change that is not to routes only: a
+// full recomputation by a resolve::Resolution, which keeps the route views
+// of the previous one (routes not replaced since are not read again). The
+// status comes out compact; rendering it is BM_Status_RenderJson. Freeing
+// the previous status is part of the time.
+void BM_Status_Full(benchmark::State& state) {
+  Cluster& c = GetCluster(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
+  resolve::ResolveOptions ro = Options();
+  resolve::TransitionMemory memory;
+  resolve::Resolution resolution;
+  resolution.Full(c.engine->store(), ro, &memory);  // route views read once
+  for (auto _ : state) {
+    resolution.Full(c.engine->store(), ro, &memory);
+    benchmark::DoNotOptimize(resolution.status().size());
+  }
+  state.SetItemsProcessed(state.iterations() * c.routes);
+  SetMemoryCounters(state, c);
+}
 BENCHMARK(BM_Status_Full)
     ->Args({1000, 10})
     ->Args({10000, 100})
     ->Args({100000, 1000})
     ->Unit(benchmark::kMillisecond);
+
+// The first full recomputation (engine start, or resolve::Resolve): every
+// route is read. Freeing the result is not timed (free_ms).
+void BM_Status_FullCold(benchmark::State& state) {
+  Cluster& c = GetCluster(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
+  resolve::ResolveOptions ro = Options();
+  resolve::TransitionMemory memory;
+  double free_seconds = 0;
+  for (auto _ : state) {
+    resolve::StatusSet s = resolve::Resolve(c.engine->store(), ro, &memory);
+    benchmark::DoNotOptimize(s.size());
+    state.PauseTiming();
+    auto t0 = std::chrono::steady_clock::now();
+    s = resolve::StatusSet();
+    free_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    state.ResumeTiming();
+  }
+  state.counters["free_ms"] = free_seconds * 1e3 / static_cast<double>(state.iterations());
+  state.SetItemsProcessed(state.iterations() * c.routes);
+}
+BENCHMARK(BM_Status_FullCold)
+    ->Args({10000, 100})
+    ->Args({100000, 1000})
+    ->Unit(benchmark::kMillisecond);
+
+// Rendering the whole status as JSON (gwapi_engine_status_json), which
+// BM_Status_Full leaves to whoever asks.
+void BM_Status_RenderJson(benchmark::State& state) {
+  Cluster& c = GetCluster(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
+  resolve::ResolveOptions ro = Options();
+  resolve::TransitionMemory memory;
+  resolve::Resolution resolution;
+  resolution.Full(c.engine->store(), ro, &memory);
+  size_t bytes = 0;
+  for (auto _ : state) {
+    std::string json = resolution.status().ToJson(c.engine->store());
+    bytes = json.size();
+    benchmark::DoNotOptimize(json.data());
+  }
+  state.counters["json_bytes"] = static_cast<double>(bytes);
+  state.SetItemsProcessed(state.iterations() * c.routes);
+}
+BENCHMARK(BM_Status_RenderJson)
+    ->Args({10000, 100})
+    ->Args({100000, 1000})
+    ->Unit(benchmark::kMillisecond);
+
+// Rendering every route's status as a model::Value, one Find() each
+// (gwapi_engine_object_status_json for every route), on a fresh status.
+void BM_Status_RenderFindAll(benchmark::State& state) {
+  Cluster& c = GetCluster(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
+  resolve::ResolveOptions ro = Options();
+  resolve::TransitionMemory memory;
+  resolve::Resolution resolution;
+  std::vector<model::ObjectKey> keys;
+  for (const auto& [key, obj] : c.engine->store().objects()) {
+    if (key.kind == "HTTPRoute") keys.push_back(key);
+  }
+  for (auto _ : state) {
+    state.PauseTiming();
+    resolution.Full(c.engine->store(), ro, &memory);
+    state.ResumeTiming();
+    for (const model::ObjectKey& k : keys) {
+      benchmark::DoNotOptimize(resolution.status().Find(k));
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * keys.size());
+}
+BENCHMARK(BM_Status_RenderFindAll)->Args({10000, 100})->Unit(benchmark::kMillisecond);
 
 void BM_Status_OneRouteChanged(benchmark::State& state) {
   Cluster& c = GetCluster(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
@@ -158,7 +236,7 @@ void BM_Status_OneRouteChanged(benchmark::State& state) {
   for (auto _ : state) {
     auto r = c.engine->Apply(versions[n++ & 1]);
     benchmark::DoNotOptimize(r);
-    benchmark::DoNotOptimize(c.engine->Status().entries().size());
+    benchmark::DoNotOptimize(c.engine->Status().size());
   }
 }
 BENCHMARK(BM_Status_OneRouteChanged)->Args({10000, 100})->Unit(benchmark::kMillisecond);

@@ -2,6 +2,7 @@
 // converting types, copying strings in, and catching every exception.
 #include "gwapi/gwapi.h"
 
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -13,13 +14,26 @@
 
 #include "absl/strings/str_cat.h"
 #include "lib/engine/engine.h"
+#include "lib/engine/lb_sync.h"
 #include "lib/model/limits.h"
 #include "lib/model/value.h"
 #include "lib/resolve/features.h"
 #include "lib/resolve/resolver.h"
+#include "lib/route/decision_json.h"
+#include "lib/route/snapshot.h"
 
 struct gwapi_engine {
   std::unique_ptr<gwapi::engine::Engine> impl;
+};
+
+struct gwapi_lb {
+  std::unique_ptr<gwapi::engine::LbSync> impl;
+};
+
+// One C handle shared by every holder of a reference (gwapi_snapshot_ref).
+struct gwapi_snapshot {
+  std::shared_ptr<const gwapi::route::Snapshot> impl;
+  std::atomic<uint32_t> refs{1};
 };
 
 // Entries own their strings; the gwapi_str views handed out point into them.
@@ -164,6 +178,46 @@ std::unique_ptr<gwapi_object_list> MakeList(std::vector<gwapi::engine::ObjectRes
   j.push_back(']');
   return list;
 }
+
+gwapi_str LendView(absl::string_view s) { return gwapi_str{s.data(), s.size()}; }
+
+// The C request as the matcher's. Views borrow the caller's memory; the
+// header views are written to `headers`, which must hold header_count.
+gwapi::route::Request ReadRequest(const gwapi_request& q, gwapi::route::Header* headers) {
+  gwapi::route::Request r;
+  r.gateway = q.gateway;
+  r.port = q.port;
+  r.protocol = static_cast<gwapi::route::RequestProtocol>(q.protocol);
+  r.host = View(q.host, q.host_len);
+  r.method = View(q.method, q.method_len);
+  r.path = View(q.path, q.path_len);
+  r.sni = View(q.sni, q.sni_len);
+  r.hash = q.hash;
+  size_t n = q.headers != nullptr ? q.header_count : 0;
+  for (size_t i = 0; i < n; ++i) {
+    headers[i] = {View(q.headers[i].name, q.headers[i].name_len),
+                  View(q.headers[i].value, q.headers[i].value_len)};
+  }
+  r.headers = absl::MakeConstSpan(headers, n);
+  return r;
+}
+
+// Copies `value` into a caller's struct whose first field is `size_t sz`,
+// up to the caller's sz: an older caller gets the fields it knows.
+template <typename T>
+void WriteSized(const T& value, T* out) {
+  size_t n = out->sz < sizeof(T) ? out->sz : sizeof(T);
+  if (n > sizeof(size_t)) {
+    std::memcpy(reinterpret_cast<char*>(out) + sizeof(size_t),
+                reinterpret_cast<const char*>(&value) + sizeof(size_t), n - sizeof(size_t));
+  }
+}
+
+bool KnownProtocol(const gwapi_request& q) { return q.protocol <= GWAPI_PROTOCOL_UDP; }
+
+// Header views live on the stack up to this many headers (the hot path
+// allocates nothing); beyond it, on the heap.
+constexpr size_t kStackHeaders = 64;
 
 }  // namespace
 
@@ -389,6 +443,233 @@ gwapi_status gwapi_supported_features_json(char** out, size_t* out_len, gwapi_er
     }
     json.push_back(']');
     return HandOut(json, out, out_len);
+  });
+}
+
+}  // extern "C"
+
+extern "C" {
+
+gwapi_status gwapi_engine_snapshot(gwapi_engine* engine, gwapi_snapshot** out, gwapi_error** err) {
+  if (out == nullptr || engine == nullptr) {
+    return SetError(err, GWAPI_INVALID_ARGUMENT, "engine and out must not be NULL");
+  }
+  *out = nullptr;
+  return Guard(err, [&]() -> gwapi_status {
+    auto snap = engine->impl->Snapshot();
+    if (!snap.ok()) return FromStatus(snap.status(), err);
+    *out = new gwapi_snapshot{std::move(snap).value()};
+    return GWAPI_OK;
+  });
+}
+
+gwapi_snapshot* gwapi_snapshot_ref(gwapi_snapshot* snapshot) {
+  if (snapshot != nullptr) snapshot->refs.fetch_add(1, std::memory_order_relaxed);
+  return snapshot;
+}
+
+void gwapi_snapshot_free(gwapi_snapshot* snapshot) {
+  if (snapshot == nullptr) return;
+  if (snapshot->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete snapshot;
+}
+
+gwapi_status gwapi_snapshot_serialize(const gwapi_snapshot* snapshot, char** out, size_t* out_len,
+                                      gwapi_error** err) {
+  if (out == nullptr || snapshot == nullptr) {
+    return SetError(err, GWAPI_INVALID_ARGUMENT, "snapshot and out must not be NULL");
+  }
+  *out = nullptr;
+  return Guard(err, [&]() -> gwapi_status {
+    std::string bytes;
+    if (!snapshot->impl->config().SerializeToString(&bytes)) {
+      return SetError(err, GWAPI_INTERNAL, "the snapshot does not serialize");
+    }
+    return HandOut(bytes, out, out_len);
+  });
+}
+
+gwapi_status gwapi_snapshot_load(const char* data, size_t len, gwapi_snapshot** out,
+                                 gwapi_error** err) {
+  if (out == nullptr || (data == nullptr && len != 0)) {
+    return SetError(err, GWAPI_INVALID_ARGUMENT, "out must not be NULL, nor data with a length");
+  }
+  *out = nullptr;
+  return Guard(err, [&]() -> gwapi_status {
+    gwapi::v1::Snapshot config;
+    if (len > static_cast<size_t>(INT32_MAX) || !config.ParseFromArray(data, static_cast<int>(len))) {
+      return SetError(err, GWAPI_INVALID_ARGUMENT,
+                      "the bytes are not a serialized gwapi.v1.Snapshot message");
+    }
+    auto snap = gwapi::route::Snapshot::Create(std::move(config));
+    if (!snap.ok()) return FromStatus(snap.status(), err);
+    *out = new gwapi_snapshot{std::move(snap).value()};
+    return GWAPI_OK;
+  });
+}
+
+int32_t gwapi_snapshot_find_gateway(const gwapi_snapshot* snapshot, const char* ns, size_t ns_len,
+                                    const char* name, size_t name_len) {
+  if (snapshot == nullptr) return -1;
+  return snapshot->impl->FindGateway(View(ns, ns_len), View(name, name_len));
+}
+
+gwapi_status gwapi_snapshot_match(const gwapi_snapshot* snapshot, const gwapi_request* request,
+                                  gwapi_match_result* result) {
+  if (snapshot == nullptr || request == nullptr || result == nullptr) return GWAPI_INVALID_ARGUMENT;
+  gwapi_request q = ReadOpts(request);
+  if (!KnownProtocol(q)) return GWAPI_INVALID_ARGUMENT;
+  gwapi::route::Header stack[kStackHeaders];
+  std::unique_ptr<gwapi::route::Header[]> heap;
+  gwapi::route::Header* headers = stack;
+  if (q.header_count > kStackHeaders) {
+    heap.reset(new (std::nothrow) gwapi::route::Header[q.header_count]);
+    if (heap == nullptr) return GWAPI_RESOURCE_EXHAUSTED;
+    headers = heap.get();
+  }
+  gwapi::route::MatchResult m;
+  snapshot->impl->Match(ReadRequest(q, headers), &m);
+  gwapi_match_result res;
+  std::memset(&res, 0, sizeof(res));
+  res.status = m.status;
+  res.listener = m.listener;
+  res.route = m.route;
+  res.rule = m.rule;
+  res.backend = m.backend;
+  WriteSized(res, result);
+  return GWAPI_OK;
+}
+
+gwapi_status gwapi_snapshot_route(const gwapi_snapshot* snapshot, int32_t route,
+                                  gwapi_route_info* out) {
+  if (snapshot == nullptr || out == nullptr) return GWAPI_INVALID_ARGUMENT;
+  const gwapi::v1::Snapshot& c = snapshot->impl->config();
+  if (route < 0 || route >= c.routes_size()) return GWAPI_OUT_OF_RANGE;
+  static constexpr absl::string_view kKinds[] = {"", "HTTPRoute", "GRPCRoute", "TLSRoute",
+                                                 "TCPRoute", "UDPRoute"};
+  const gwapi::v1::Route& r = c.routes(route);
+  gwapi_route_info info;
+  std::memset(&info, 0, sizeof(info));
+  int k = static_cast<int>(r.kind());
+  info.kind = LendView(k >= 0 && k < 6 ? kKinds[k] : "");
+  info.ns = LendView(r.namespace_());
+  info.name = LendView(r.name());
+  info.rule_count = static_cast<size_t>(r.rules_size());
+  WriteSized(info, out);
+  return GWAPI_OK;
+}
+
+gwapi_status gwapi_snapshot_backend(const gwapi_snapshot* snapshot, int32_t route, int32_t rule,
+                                    int32_t backend, gwapi_backend_info* out) {
+  if (snapshot == nullptr || out == nullptr) return GWAPI_INVALID_ARGUMENT;
+  const gwapi::v1::Snapshot& c = snapshot->impl->config();
+  if (route < 0 || route >= c.routes_size()) return GWAPI_OUT_OF_RANGE;
+  const gwapi::v1::Route& r = c.routes(route);
+  if (rule < 0 || rule >= r.rules_size()) return GWAPI_OUT_OF_RANGE;
+  const gwapi::v1::Rule& ru = r.rules(rule);
+  if (backend < 0 || backend >= ru.backends_size()) return GWAPI_OUT_OF_RANGE;
+  const gwapi::v1::Backend& b = ru.backends(backend);
+  gwapi_backend_info info;
+  std::memset(&info, 0, sizeof(info));
+  info.ns = LendView(b.namespace_());
+  info.name = LendView(b.name());
+  info.port = b.port();
+  info.weight = b.weight();
+  info.valid = b.valid() ? 1 : 0;
+  WriteSized(info, out);
+  return GWAPI_OK;
+}
+
+gwapi_status gwapi_snapshot_decide_json(const gwapi_snapshot* snapshot, const gwapi_request* request,
+                                        char** out, size_t* out_len, gwapi_error** err) {
+  if (snapshot == nullptr || request == nullptr || out == nullptr) {
+    return SetError(err, GWAPI_INVALID_ARGUMENT, "snapshot, request and out must not be NULL");
+  }
+  *out = nullptr;
+  gwapi_request q = ReadOpts(request);
+  if (!KnownProtocol(q)) {
+    return SetError(err, GWAPI_INVALID_ARGUMENT, "request.protocol is not a gwapi_protocol");
+  }
+  return Guard(err, [&]() -> gwapi_status {
+    std::vector<gwapi::route::Header> headers(q.headers != nullptr ? q.header_count : 0);
+    gwapi::route::Request r = ReadRequest(q, headers.data());
+    return HandOut(gwapi::route::DecisionJson(*snapshot->impl, r), out, out_len);
+  });
+}
+
+}  // extern "C"
+
+extern "C" {
+
+gwapi_status gwapi_lb_open(const gwapi_lb_opts* opts, gwapi_lb** out, gwapi_error** err) {
+  if (out == nullptr) return SetError(err, GWAPI_INVALID_ARGUMENT, "out must not be NULL");
+  *out = nullptr;
+  return Guard(err, [&]() -> gwapi_status {
+    gwapi_lb_opts o = ReadOpts(opts);
+    gwapi::engine::LbSyncOptions options;
+    if (o.pin_path != nullptr) options.pin_path = o.pin_path;
+    options.in_memory = o.in_memory != 0;
+    options.max_entries = o.max_entries;
+    if (o.l7_proxy_port > 65535) {
+      return SetError(err, GWAPI_INVALID_ARGUMENT, "l7_proxy_port must be at most 65535");
+    }
+    if (o.l7_proxy_port != 0) options.view.l7_proxy_port = static_cast<uint16_t>(o.l7_proxy_port);
+    options.view.protocol_differentiation = o.protocol_differentiation != 0;
+    auto lb = gwapi::engine::LbSync::Create(options);
+    if (!lb.ok()) return FromStatus(lb.status(), err);
+    *out = new gwapi_lb{std::move(lb).value()};
+    return GWAPI_OK;
+  });
+}
+
+void gwapi_lb_free(gwapi_lb* lb) { delete lb; }
+
+gwapi_status gwapi_lb_sync(gwapi_lb* lb, const gwapi_snapshot* snapshot, char** report,
+                           size_t* report_len, gwapi_error** err) {
+  if (report != nullptr) *report = nullptr;
+  if (lb == nullptr || snapshot == nullptr) {
+    return SetError(err, GWAPI_INVALID_ARGUMENT, "lb and snapshot must not be NULL");
+  }
+  return Guard(err, [&]() -> gwapi_status {
+    auto r = lb->impl->Sync(*snapshot->impl);
+    if (!r.ok()) return FromStatus(r.status(), err);
+    if (report == nullptr) return GWAPI_OK;
+    std::string j = absl::StrCat("{\"frontendsChanged\":", r->stats.frontends_changed,
+                                 ",\"frontendsRemoved\":", r->stats.frontends_removed,
+                                 ",\"entriesWritten\":", r->stats.entries_written,
+                                 ",\"entriesDeleted\":", r->stats.entries_deleted, ",\"notes\":[");
+    for (size_t i = 0; i < r->notes.size(); ++i) {
+      if (i > 0) j.push_back(',');
+      gwapi::model::AppendJsonString(r->notes[i], &j);
+    }
+    j += "]}";
+    return HandOut(j, report, report_len);
+  });
+}
+
+gwapi_status gwapi_lb_list_json(gwapi_lb* lb, char** out, size_t* out_len, gwapi_error** err) {
+  if (out != nullptr) *out = nullptr;
+  if (lb == nullptr || out == nullptr) {
+    return SetError(err, GWAPI_INVALID_ARGUMENT, "lb and out must not be NULL");
+  }
+  return Guard(err, [&]() -> gwapi_status {
+    auto rows = lb->impl->List();
+    if (!rows.ok()) return FromStatus(rows.status(), err);
+    std::string j = "[";
+    for (size_t i = 0; i < rows->size(); ++i) {
+      const gwapi::lb::ListRow& r = (*rows)[i];
+      if (i > 0) j.push_back(',');
+      j += "{\"service\":";
+      gwapi::model::AppendJsonString(r.ServiceText(), &j);
+      j += ",\"backend\":";
+      gwapi::model::AppendJsonString(r.BackendText(), &j);
+      absl::StrAppend(&j, ",\"slot\":", r.slot, ",\"revNat\":", r.rev_nat, ",\"count\":", r.count,
+                      ",\"l7ProxyPort\":", r.l7_proxy_port, ",\"backendId\":", r.backend_id);
+      j += ",\"flags\":";
+      gwapi::model::AppendJsonString(r.flags, &j);
+      j.push_back('}');
+    }
+    j.push_back(']');
+    return HandOut(j, out, out_len);
   });
 }
 

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "lib/base/status_macros.h"
+#include "lib/compile/config.h"
 #include "lib/model/decode.h"
 #include "lib/model/kinds.h"
 
@@ -213,6 +214,19 @@ const resolve::StatusSet& Engine::Status() {
     status_valid_ = true;
   }
   return resolution_.status();
+}
+
+absl::StatusOr<std::shared_ptr<const route::Snapshot>> Engine::Snapshot() {
+  Status();
+  std::shared_ptr<const route::Snapshot> current = snapshot_.Get();
+  if (current != nullptr && snapshot_revision_ == store_.revision()) return current;
+  gwapi::v1::Snapshot config;
+  compile::CompileConfig(resolution_.MakeRouting(), store_, store_.revision(), &config);
+  GWAPI_ASSIGN_OR_RETURN(std::shared_ptr<const route::Snapshot> next,
+                         route::Snapshot::Create(std::move(config)));
+  snapshot_.Publish(next);
+  snapshot_revision_ = store_.revision();
+  return next;
 }
 
 }  // namespace gwapi::engine

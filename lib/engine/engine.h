@@ -15,6 +15,8 @@
 #include "lib/model/object.h"
 #include "lib/model/store.h"
 #include "lib/resolve/resolver.h"
+#include "lib/route/holder.h"
+#include "lib/route/snapshot.h"
 #include "lib/validate/validator.h"
 
 namespace gwapi::engine {
@@ -72,6 +74,12 @@ class Engine {
   // stored objects and route parents). Figures: docs/PERFORMANCE.md.
   const resolve::StatusSet& Status();
 
+  // The routing configuration as an immutable compiled snapshot: status is
+  // brought up to date, compiled (lib/compile) and published; until the
+  // store changes again, later calls return the published one. The snapshot
+  // owns everything it needs and outlives the engine.
+  absl::StatusOr<std::shared_ptr<const route::Snapshot>> Snapshot();
+
  private:
   explicit Engine(EngineOptions options) : options_(std::move(options)) {}
   ObjectResult ApplyOne(model::Value value, std::string source);
@@ -96,6 +104,9 @@ class Engine {
   bool pending_overflow_ = false;
   // Previous condition statuses, so lastTransitionTime moves only on change.
   resolve::TransitionMemory transitions_;
+  // The last snapshot published, and the store revision it was compiled at.
+  route::SnapshotHolder snapshot_;
+  uint64_t snapshot_revision_ = 0;
 };
 
 }  // namespace gwapi::engine

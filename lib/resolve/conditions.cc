@@ -2,6 +2,7 @@
 
 #include <ctime>
 
+#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
@@ -16,13 +17,12 @@ std::string FormatRfc3339(int64_t unix_seconds) {
 }
 
 void TransitionMemory::Begin(int64_t now_unix) {
-  next_.clear();
+  ++epoch_;
+  touched_.clear();
   forgotten_.clear();
   partial_ = false;
   now_unix_ = now_unix;
-  last_object_.clear();
-  last_previous_ = nullptr;
-  last_next_ = nullptr;
+  last_ = nullptr;
   if (formatted_.size() > 64) formatted_.clear();
 }
 
@@ -31,7 +31,13 @@ void TransitionMemory::BeginPartial(int64_t now_unix) {
   partial_ = true;
 }
 
-void TransitionMemory::Forget(absl::string_view object) { forgotten_.emplace_back(object); }
+uint64_t TransitionMemory::Fingerprint(const model::ObjectKey& object) {
+  return absl::Hash<model::ObjectKey>()(object);
+}
+
+void TransitionMemory::Forget(const model::ObjectKey& object) {
+  forgotten_.push_back(Fingerprint(object));
+}
 
 const std::string& TransitionMemory::Format(int64_t unix_seconds) {
   auto [it, inserted] = formatted_.try_emplace(unix_seconds);
@@ -39,50 +45,94 @@ const std::string& TransitionMemory::Format(int64_t unix_seconds) {
   return it->second;
 }
 
-std::string TransitionMemory::Stamp(absl::string_view object, absl::string_view scope,
+TransitionMemory::Slot* TransitionMemory::Enter(uint64_t object) {
+  if (last_ != nullptr && object == last_object_) return last_;
+  auto [it, inserted] = slots_.try_emplace(object);
+  Slot* s = &it->second;
+  if (s->epoch != epoch_) {
+    // First condition of this object in this resolution: every entry it
+    // has is from before.
+    s->epoch = epoch_;
+    s->old = static_cast<uint32_t>(s->entries.size());
+    if (partial_) touched_.push_back(object);
+  }
+  last_ = s;
+  last_object_ = object;
+  cursor_ = 0;
+  return s;
+}
+
+int64_t TransitionMemory::StampTime(const model::ObjectKey& object, absl::string_view scope,
                                     absl::string_view type, absl::string_view status) {
-  if (last_next_ == nullptr || object != last_object_) {
-    last_object_.assign(object.data(), object.size());
-    auto prev = previous_.find(object);
-    last_previous_ = prev == previous_.end() ? nullptr : &prev->second;
-    last_next_ = &next_[object];
-    cursor_ = 0;
-  }
-  std::string scope_type = absl::StrCat(scope, "|", type);
-  bool is_true = status == "True", is_false = status == "False";
+  return StampTime(Fingerprint(object), absl::Hash<absl::string_view>()(scope), type, status);
+}
+
+int64_t TransitionMemory::StampTime(uint64_t object, uint64_t scope_id, absl::string_view type,
+                                    absl::string_view status) {
+  Slot* s = Enter(object);
+  uint64_t id = absl::Hash<std::pair<uint64_t, absl::string_view>>()({scope_id, type});
+  uint8_t st = status == "True" ? 1 : status == "False" ? 2 : 0;
   int64_t time = now_unix_;
-  if (last_previous_ != nullptr) {
-    // Entries come back in the order they were written, so the search
-    // starts where the last one was found.
-    const Entries& p = *last_previous_;
-    for (size_t n = 0; n < p.size(); ++n) {
-      size_t i = (cursor_ + n) % p.size();
-      if (p[i].scope_type != scope_type) continue;
-      if (p[i].is_true == is_true && p[i].is_false == is_false) time = p[i].time;
-      cursor_ = i + 1;
-      break;
-    }
+  // Entries come back in the order they were written, so the search starts
+  // where the last one was found.
+  const size_t old = s->old;
+  for (size_t n = 0; n < old; ++n) {
+    size_t i = (cursor_ + n) % old;
+    const Entry& e = s->entries[i];
+    if (e.id != id) continue;
+    if (e.status == st) time = e.time;
+    cursor_ = i + 1;
+    break;
   }
-  last_next_->push_back(Entry{std::move(scope_type), time, is_true, is_false});
-  return Format(time);
+  s->entries.push_back(Entry{id, time, st});
+  return time;
+}
+
+const std::string& TransitionMemory::Stamp(const model::ObjectKey& object, absl::string_view scope,
+                                           absl::string_view type, absl::string_view status) {
+  return Format(StampTime(object, scope, type, status));
 }
 
 void TransitionMemory::Commit() {
+  auto drop_old = [](Slot& s) {
+    s.entries.erase(s.entries.begin(), s.entries.begin() + s.old);
+    s.old = 0;
+  };
   if (!partial_) {
-    previous_.swap(next_);
+    for (auto it = slots_.begin(); it != slots_.end();) {
+      if (it->second.epoch != epoch_) {
+        slots_.erase(it++);
+      } else {
+        drop_old(it->second);
+        ++it;
+      }
+    }
   } else {
-    for (const std::string& o : forgotten_) previous_.erase(o);
-    for (auto& [object, entries] : next_) previous_[object] = std::move(entries);
+    for (uint64_t k : forgotten_) {
+      auto it = slots_.find(k);
+      if (it != slots_.end() && it->second.epoch != epoch_) slots_.erase(it);
+    }
+    for (uint64_t k : touched_) {
+      auto it = slots_.find(k);
+      if (it != slots_.end()) drop_old(it->second);
+    }
   }
-  next_.clear();
+  touched_.clear();
   forgotten_.clear();
-  last_object_.clear();
-  last_previous_ = nullptr;
-  last_next_ = nullptr;
+  last_ = nullptr;
+}
+
+const std::string& TimeFormatter::Format(int64_t unix_seconds) {
+  if (!has_last_ || last_ != unix_seconds) {
+    last_text_ = FormatRfc3339(unix_seconds);
+    last_ = unix_seconds;
+    has_last_ = true;
+  }
+  return last_text_;
 }
 
 model::Value RenderConditions(const std::vector<Condition>& conditions, int64_t generation,
-                              absl::string_view object, absl::string_view scope,
+                              const model::ObjectKey& object, absl::string_view scope,
                               TransitionMemory* memory) {
   using model::Value;
   Value::Array out;
@@ -98,7 +148,7 @@ model::Value RenderConditions(const std::vector<Condition>& conditions, int64_t 
 }
 
 model::Value RenderConditions(std::vector<Condition>&& conditions, int64_t generation,
-                              absl::string_view object, absl::string_view scope,
+                              const model::ObjectKey& object, absl::string_view scope,
                               TransitionMemory* memory) {
   using model::Value;
   Value::Array out;

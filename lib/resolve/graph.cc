@@ -9,11 +9,23 @@
 
 namespace gwapi::resolve {
 
-bool ListenerState::Supports(absl::string_view kind) const {
-  for (const GroupKind& k : supported_kinds) {
-    if (k.kind == kind && k.group == model::kGatewayGroup) return true;
+uint32_t RouteKindBit(absl::string_view kind) {
+  if (kind == "HTTPRoute") return 1;
+  if (kind == "GRPCRoute") return 2;
+  if (kind == "TLSRoute") return 4;
+  if (kind == "TCPRoute") return 8;
+  if (kind == "UDPRoute") return 16;
+  return 0;
+}
+
+bool ListenerState::SupportsRouteKind(uint32_t bit) const {
+  if (!route_kinds_known_) {
+    for (const GroupKind& k : supported_kinds) {
+      if (k.group == model::kGatewayGroup) route_kinds_ |= RouteKindBit(k.kind);
+    }
+    route_kinds_known_ = true;
   }
-  return false;
+  return (route_kinds_ & bit) != 0;
 }
 
 bool OlderThan(const model::Object& a, const model::Object& b) {
@@ -31,6 +43,18 @@ namespace {
 bool Covers(absl::string_view w, absl::string_view h) {
   absl::string_view suffix = w.substr(1);  // ".example.com"
   return h.size() > suffix.size() && absl::EndsWith(h, suffix);
+}
+
+// Whether BuildGraph reads objects of this group and kind.
+bool ResolverReads(absl::string_view group, absl::string_view kind) {
+  if (group == model::kGatewayGroup) {
+    return kind == "GatewayClass" || kind == "Gateway" || kind == "ListenerSet" ||
+           RouteKindBit(kind) != 0 || kind == "ReferenceGrant" || kind == "BackendTLSPolicy";
+  }
+  if (group.empty()) {
+    return kind == "Service" || kind == "Secret" || kind == "ConfigMap" || kind == "Namespace";
+  }
+  return group == model::kCiliumGroup && kind == "CiliumLoadBalancerIPPool";
 }
 
 }  // namespace
@@ -75,16 +99,69 @@ bool Graph::Granted(absl::string_view from_group, absl::string_view from_kind,
   return false;
 }
 
-std::unique_ptr<Graph> BuildGraph(const model::Store& store, absl::string_view controller_name) {
+std::unique_ptr<Graph> BuildGraph(const model::Store& store, absl::string_view controller_name,
+                                  const StatusSetData* previous, const Graph* previous_graph) {
   auto g = std::make_unique<Graph>();
   g->controller_name = std::string(controller_name);
   g->store = &store;
   std::vector<const model::Object*> gateways, sets;
   // The store iterates in key order, so every index below is built in the
   // same order whatever the order of arrival.
-  for (const auto& [key, ptr] : store.objects()) {
+  // The previous routes are in key order too: walked alongside the store,
+  // a cached view is found by comparing object addresses, and keys are
+  // compared only to skip routes that are gone.
+  size_t cached = 0;
+  auto view_of = [&](const std::shared_ptr<const model::Object>& ptr) {
+    if (previous != nullptr) {
+      const std::vector<RouteStatus>& prev = previous->routes;
+      while (cached < prev.size() && prev[cached].route->object != ptr &&
+             prev[cached].key() < ptr->key) {
+        ++cached;
+      }
+      if (cached < prev.size() && prev[cached].route->object == ptr) {
+        return prev[cached++].route;
+      }
+    }
+    auto e = std::make_shared<RouteEntry>();
+    e->object = ptr;
+    e->view = ReadRoute(*ptr);
+    e->key_fingerprint = TransitionMemory::Fingerprint(ptr->key);
+    return std::shared_ptr<const RouteEntry>(std::move(e));
+  };
+  size_t cached_service = 0;
+  auto service_of = [&](const std::shared_ptr<const model::Object>& ptr) {
+    if (previous_graph != nullptr) {
+      const auto& prev = previous_graph->service_entries;
+      while (cached_service < prev.size() && prev[cached_service]->object != ptr &&
+             prev[cached_service]->object->key < ptr->key) {
+        ++cached_service;
+      }
+      if (cached_service < prev.size() && prev[cached_service]->object == ptr) {
+        return prev[cached_service++];
+      }
+    }
+    auto e = std::make_shared<ServiceEntry>();
+    e->object = ptr;
+    e->view = ReadService(*ptr);
+    e->ns = ptr->key.ns;
+    e->name = ptr->key.name;
+    e->nn_hash = NsNameHash(e->ns, e->name);
+    return std::shared_ptr<const ServiceEntry>(std::move(e));
+  };
+  const model::Store::Map& objects = store.objects();
+  for (auto next = objects.begin(); next != objects.end();) {
+    const auto& [key, ptr] = *next;
+    // Kinds the resolver does not read (EndpointSlices are half of the
+    // benchmark workload's objects) are skipped in one lookup each.
+    if (!ResolverReads(key.group, key.kind)) {
+      std::string after_kind = key.kind;
+      after_kind.push_back('\0');  // the least kind greater than this one
+      next = objects.lower_bound(model::ObjectKey{key.group, std::move(after_kind), "", ""});
+      continue;
+    }
+    ++next;
     const model::Object& o = *ptr;
-    std::string nn = NsName(key.ns, key.name);
+    auto nn = [&key = key] { return NsName(key.ns, key.name); };
     if (key.group == model::kGatewayGroup) {
       if (key.kind == "GatewayClass") {
         const model::Value* spec = o.spec();
@@ -93,12 +170,12 @@ std::unique_ptr<Graph> BuildGraph(const model::Store& store, absl::string_view c
         }
       } else if (key.kind == "Gateway") {
         gateways.push_back(&o);
-        g->any_gateway[nn] = &o;
+        g->any_gateway[nn()] = &o;
       } else if (key.kind == "ListenerSet") {
         sets.push_back(&o);
       } else if (key.kind == "HTTPRoute" || key.kind == "GRPCRoute" || key.kind == "TLSRoute" ||
                  key.kind == "TCPRoute" || key.kind == "UDPRoute") {
-        g->routes.push_back(ReadRoute(o));
+        g->routes.push_back(view_of(ptr));
       } else if (key.kind == "ReferenceGrant") {
         g->grants[key.ns].push_back(ReadReferenceGrant(o));
       } else if (key.kind == "BackendTLSPolicy") {
@@ -106,11 +183,12 @@ std::unique_ptr<Graph> BuildGraph(const model::Store& store, absl::string_view c
       }
     } else if (key.group.empty()) {
       if (key.kind == "Service") {
-        g->services[nn] = ReadService(o);
+        const ServiceEntry& e = *g->service_entries.emplace_back(service_of(ptr));
+        g->services[NsNameKey{e.nn_hash, e.ns, e.name}] = &e.view;
       } else if (key.kind == "Secret") {
-        g->secrets[nn] = &o;
+        g->secrets[nn()] = &o;
       } else if (key.kind == "ConfigMap") {
-        g->config_maps[nn] = &o;
+        g->config_maps[nn()] = &o;
       } else if (key.kind == "Namespace") {
         model::StringPairs labels = o.meta.labels;
         auto it = std::lower_bound(
@@ -135,6 +213,8 @@ std::unique_ptr<Graph> BuildGraph(const model::Store& store, absl::string_view c
     st->view = std::move(v);
     st->gateway_class = cls->second;
     g->gateway_by_name[NsName(o->key.ns, o->key.name)] = st.get();
+    g->gateway_by_key[NsNameKey{NsNameHash(o->key.ns, o->key.name), o->key.ns, o->key.name}] =
+        st.get();
     g->gateways.push_back(std::move(st));
   }
   std::sort(sets.begin(), sets.end(), older);
@@ -147,6 +227,7 @@ std::unique_ptr<Graph> BuildGraph(const model::Store& store, absl::string_view c
     st->view = std::move(v);
     st->parent = gw->second;
     g->set_by_name[NsName(o->key.ns, o->key.name)] = st.get();
+    g->set_by_key[NsNameKey{NsNameHash(o->key.ns, o->key.name), o->key.ns, o->key.name}] = st.get();
     g->sets.push_back(std::move(st));
   }
   return g;

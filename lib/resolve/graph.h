@@ -13,9 +13,11 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/string_view.h"
 #include "lib/model/store.h"
 #include "lib/resolve/conditions.h"
+#include "lib/resolve/status_data.h"
 #include "lib/resolve/views.h"
 
 namespace gwapi::resolve {
@@ -48,8 +50,19 @@ struct ListenerState {
     return no_valid_ca || refs_reason == "InvalidCertificateRef" ||
            refs_reason == "RefNotPermitted";
   }
-  bool Supports(absl::string_view kind) const;
+  // Whether the listener takes the route kind with this RouteKindBit(),
+  // from a mask of the supported route kinds made on first use: comparing
+  // supported_kinds' strings was a tenth of the route pass (BM_Status_Full).
+  bool SupportsRouteKind(uint32_t bit) const;
+
+ private:
+  mutable uint32_t route_kinds_ = 0;
+  mutable bool route_kinds_known_ = false;
 };
+
+// One bit per route kind (HTTPRoute, GRPCRoute, TLSRoute, TCPRoute,
+// UDPRoute); 0 for anything else.
+uint32_t RouteKindBit(absl::string_view kind);
 
 struct GatewayState {
   GatewayView view;
@@ -82,6 +95,35 @@ std::string NsName(absl::string_view ns, absl::string_view name);
 // "*." covers one or more labels.
 bool HostnamesIntersect(absl::string_view a, absl::string_view b);
 
+// A namespace and name with their NsNameHash(), as a hash map key that
+// is not hashed again.
+struct NsNameKey {
+  uint64_t hash = 0;
+  absl::string_view ns;
+  absl::string_view name;
+};
+struct NsNameKeyHash {
+  size_t operator()(const NsNameKey& k) const { return k.hash; }
+};
+struct NsNameKeyEq {
+  bool operator()(const NsNameKey& a, const NsNameKey& b) const {
+    return a.hash == b.hash && a.name == b.name && a.ns == b.ns;
+  }
+};
+template <typename V>
+using NsNameMap = absl::flat_hash_map<NsNameKey, V, NsNameKeyHash, NsNameKeyEq>;
+
+// A stored Service and its view; see RouteEntry. Its namespace and name
+// are copied next to the view, so a lookup by them touches this block and
+// not the store's.
+struct ServiceEntry {
+  std::shared_ptr<const model::Object> object;
+  ServiceView view;
+  std::string ns;
+  std::string name;
+  uint64_t nn_hash = 0;  // NsNameHash(ns, name)
+};
+
 struct Graph {
   std::string controller_name;
   const model::Store* store = nullptr;
@@ -92,36 +134,48 @@ struct Graph {
   // Gateways of our classes, oldest first.
   std::vector<std::unique_ptr<GatewayState>> gateways;
   absl::flat_hash_map<std::string, GatewayState*> gateway_by_name;  // "ns/name"
+  // The same by NsNameKey, for the route pass.
+  NsNameMap<GatewayState*> gateway_by_key;
   // Every Gateway name in the store, ours or not (for NoMatchingParent).
   absl::flat_hash_map<std::string, const model::Object*> any_gateway;
   // ListenerSets whose parent Gateway is ours, oldest first.
   std::vector<std::unique_ptr<ListenerSetState>> sets;
   absl::flat_hash_map<std::string, ListenerSetState*> set_by_name;
+  NsNameMap<ListenerSetState*> set_by_key;
 
-  std::vector<RouteView> routes;
-  absl::flat_hash_map<std::string, ServiceView> services;
+  // Every stored route, in key order (views cached between resolutions).
+  std::vector<std::shared_ptr<const RouteEntry>> routes;
+  // Services by (namespace, name), pointing into `service_entries` (key
+  // order), which are kept for the next resolution like route views.
+  std::vector<std::shared_ptr<const ServiceEntry>> service_entries;
+  NsNameMap<const ServiceView*> services;
   absl::flat_hash_map<std::string, const model::Object*> secrets;
   absl::flat_hash_map<std::string, const model::Object*> config_maps;
   absl::flat_hash_map<std::string, model::StringPairs> namespace_labels;
   absl::flat_hash_map<std::string, std::vector<ReferenceGrantView>> grants;  // by namespace
   std::vector<PoolView> pools;
+  // CheckTlsSecret's verdict per Secret, filled as Secrets are checked.
+  mutable absl::flat_hash_map<const model::Object*, std::string> tls_secret_problems;
   std::vector<BackendTlsPolicyView> policies;
 
   // Filled by the route pass: for each Service "ns/name", the Gateways whose
   // accepted routes send traffic to it (BackendTLSPolicy ancestors).
   std::map<std::string, std::set<GatewayState*>> service_gateways;
 
-  // Filled by the route pass: for each route attached to at least one
-  // listener, the listeners whose attachedRoutes it counts, so an
-  // incremental update can take a changed route's old attachments back
+  // Filled by the route pass: for each route with a status, the listeners whose attachedRoutes it
+  // counts, so an incremental update can take a changed route's old attachments back
   // (BM_Status_OneRouteChanged).
-  absl::flat_hash_map<model::ObjectKey, std::vector<ListenerState*>> route_listeners;
+  // Indexed as out->routes (a hash map by route was a cache miss per route
+  // at 10,000 routes).
+  std::vector<absl::InlinedVector<ListenerState*, 2>> route_listeners;
   // GRPCRoutes seen: with none, HTTPRoute/GRPCRoute hostname conflicts
   // cannot arise and routes can be resolved one at a time.
   size_t grpc_routes = 0;
 
-  // Output: status stanzas by object.
-  std::map<model::ObjectKey, model::Value> status;
+  // Output: route statuses go to *out; the other stanzas to `status`,
+  // moved to out->others when the resolution ends.
+  StatusSetData* out = nullptr;
+  std::map<model::ObjectKey, OtherStatus> status;
 
   // The labels of a namespace; a namespace that is not stored has only the
   // label the API server adds to every namespace.
@@ -133,8 +187,11 @@ struct Graph {
                absl::string_view to_name) const;
 };
 
-// Builds every index from the store.
-std::unique_ptr<Graph> BuildGraph(const model::Store& store, absl::string_view controller_name);
+// Builds every index from the store. Route and Service views are taken
+// from the last resolution's output and graph (either may be null) when
+// the stored object is the one they were read from.
+std::unique_ptr<Graph> BuildGraph(const model::Store& store, absl::string_view controller_name,
+                                  const StatusSetData* previous, const Graph* previous_graph);
 
 // Listener checks (listeners.cc): protocol, kinds, selector, certificates
 // and frontend CAs; then, over a Gateway's merged listener list (own first,
@@ -156,6 +213,25 @@ std::string CheckTlsSecret(const Graph& g, const ObjectRef& r, absl::string_view
 // GatewayState::conditions.
 void AssignAddresses(Graph* g, absl::flat_hash_map<GatewayState*, Condition>* programmed);
 
+// Whether the Gateway can verify a backend under policy `p`: it names a
+// usable CA (a valid caCertificateRef, or wellKnownCACertificates System).
+// Traffic to a backend under an unusable policy answers 5xx.
+bool PolicyUsable(const Graph& g, const BackendTlsPolicyView& p);
+
+// Whether a listener is valid, so Programmed once its parent is.
+bool ListenerServes(const ListenerState& l);
+// Whether `conditions` hold Programmed=True.
+bool Programmed(const std::vector<Condition>& conditions);
+
+// Why backendRef `b` of route `r` cannot carry traffic: returns the
+// ResolvedRefs reason (InvalidKind, RefNotPermitted, BackendNotFound,
+// UnsupportedProtocol) and sets *why, or returns "" and sets *service (when
+// not null) to the Service it resolves to. The grant is checked before
+// existence, so a message never tells whether a Service exists in a
+// namespace the route may not reference.
+absl::string_view BackendProblem(const Graph& g, const RouteView& r, const BackendRefView& b,
+                                 std::string* why, const ServiceView** service);
+
 // The passes, in the order they run.
 void ResolveGateways(Graph* g);  // classes, gateways, listeners, sets, addresses
 void ResolveRoutes(Graph* g, TransitionMemory* memory);
@@ -164,13 +240,15 @@ void RenderGateways(Graph* g, TransitionMemory* memory);
 
 // One route against the resolved Gateways (for incremental updates, when
 // no GRPCRoute can conflict): bumps attachedRoutes of the listeners it
-// attaches to, fills *counted with them and returns its status stanza, or
-// nullopt when no parentRef is ours.
-std::optional<model::Value> ResolveOneRoute(Graph* g, const RouteView& r, TransitionMemory* memory,
-                                            std::vector<ListenerState*>* counted);
+// attaches to, fills *counted with them, appends its parents to
+// g->out->parents and fills *status. Returns false when no parentRef is
+// ours (nothing appended).
+bool ResolveOneRoute(Graph* g, std::shared_ptr<const RouteEntry> r, TransitionMemory* memory,
+                     RouteStatus* status, absl::InlinedVector<ListenerState*, 2>* counted);
 // The status stanza of one Gateway or ListenerSet of the graph.
-model::Value RenderGateway(const Graph& g, const GatewayState& gw, TransitionMemory* memory);
-model::Value RenderListenerSet(const Graph& g, const ListenerSetState& s, TransitionMemory* memory);
+// The status stanza of one Gateway or ListenerSet of the graph, as JSON.
+std::string RenderGateway(const Graph& g, const GatewayState& gw, TransitionMemory* memory);
+std::string RenderListenerSet(const Graph& g, const ListenerSetState& s, TransitionMemory* memory);
 
 }  // namespace gwapi::resolve
 

@@ -152,6 +152,24 @@ absl::string_view ProtocolClass(absl::string_view protocol) {
   return "tcp";
 }
 
+// What makes a Secret unusable as a TLS certificate, as the end of a
+// message after "<where>: Secret ns/name"; "" when usable.
+std::string TlsSecretProblem(const model::Object& s) {
+  std::string type(s.body.GetString("type"));
+  if (type != "kubernetes.io/tls") {
+    return absl::StrCat(" has type \"", type.empty() ? "Opaque" : type,
+                        "\"; a certificate Secret must have type kubernetes.io/tls.");
+  }
+  std::optional<std::string> crt = SecretData(s, "tls.crt");
+  std::optional<std::string> key = SecretData(s, "tls.key");
+  if (!crt || !key) return absl::StrCat(" lacks ", !crt ? "tls.crt" : "tls.key", ".");
+  bool crt_ok = LooksLikePem(*crt, "CERTIFICATE");
+  if (!crt_ok || !LooksLikePem(*key, "PRIVATE KEY")) {
+    return absl::StrCat(" holds a ", !crt_ok ? "tls.crt" : "tls.key", " that is not PEM-encoded.");
+  }
+  return "";
+}
+
 }  // namespace
 
 // Checks a reference to a TLS Secret (a listener certificate or the
@@ -177,23 +195,16 @@ std::string CheckTlsSecret(const Graph& g, const ObjectRef& r, absl::string_view
   auto it = g.secrets.find(nn);
   if (it == g.secrets.end()) return absl::StrCat(at, ": Secret ", nn, " does not exist.");
   const model::Object& s = *it->second;
-  std::string type(s.body.GetString("type"));
-  if (type != "kubernetes.io/tls") {
-    return absl::StrCat(at, ": Secret ", nn, " has type \"", type.empty() ? "Opaque" : type,
-                        "\"; a certificate Secret must have type kubernetes.io/tls.");
+  // Listeners of many Gateways share a few Secrets: each is decoded once
+  // per resolution (BM_Status_Full: decoding was most of ResolveGateways).
+  auto [verdict, inserted] = g.tls_secret_problems.try_emplace(&s);
+  if (inserted) verdict->second = TlsSecretProblem(s);
+  const std::string& problem = verdict->second;
+  if (problem.empty()) {
+    reason->clear();
+    return "";
   }
-  std::optional<std::string> crt = SecretData(s, "tls.crt");
-  std::optional<std::string> key = SecretData(s, "tls.key");
-  if (!crt || !key) {
-    return absl::StrCat(at, ": Secret ", nn, " lacks ", !crt ? "tls.crt" : "tls.key", ".");
-  }
-  bool crt_ok = LooksLikePem(*crt, "CERTIFICATE");
-  if (!crt_ok || !LooksLikePem(*key, "PRIVATE KEY")) {
-    return absl::StrCat(at, ": Secret ", nn, " holds a ", !crt_ok ? "tls.crt" : "tls.key",
-                        " that is not PEM-encoded.");
-  }
-  reason->clear();
-  return "";
+  return absl::StrCat(at, ": Secret ", nn, problem);
 }
 
 void CheckListener(const Graph& g, ListenerState* l) {
@@ -276,7 +287,7 @@ void MarkConflicts(std::vector<ListenerState*>& merged) {
         // (gateway_types.go) and keep ProtocolConflict, as do entries whose
         // protocols differ within the class (e.g. TCP and a custom one).
         reason = b->set != nullptr && a->view->protocol == b->view->protocol ? "ListenerConflict"
-                                                                              : "ProtocolConflict";
+                                                                             : "ProtocolConflict";
         detail = absl::StrCat("both use ", b->view->protocol, " port ", b->view->port);
       } else if (a->view->hostname.value_or("") == b->view->hostname.value_or("")) {
         // For HTTP, HTTPS and TLS the v1.6.1 conformance suite

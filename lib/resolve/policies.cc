@@ -44,6 +44,16 @@ std::string CheckCaRef(const Graph& g, const ObjectRef& r, size_t i, std::string
 
 }  // namespace
 
+bool PolicyUsable(const Graph& g, const BackendTlsPolicyView& p) {
+  if (!p.well_known.empty() && p.well_known != "System") return false;
+  if (p.ca_refs.empty()) return !p.well_known.empty();
+  for (size_t i = 0; i < p.ca_refs.size(); ++i) {
+    std::string reason;
+    if (CheckCaRef(g, p.ca_refs[i], i, &reason).empty()) return true;
+  }
+  return false;
+}
+
 void ResolvePolicies(Graph* g, TransitionMemory* memory) {
   // Precedence among policies on the same Service and sectionName: oldest
   // first, then namespace/name.
@@ -121,10 +131,10 @@ void ResolvePolicies(Graph* g, TransitionMemory* memory) {
                 Obj(M("group", Value::String(k.group)), M("kind", Value::String(k.kind)),
                     M("namespace", Value::String(k.ns)), M("name", Value::String(k.name)))),
               M("controllerName", Value::String(g->controller_name)),
-              M("conditions",
-                RenderConditions(c, o.meta.generation, o.key.ToString(), scope, memory))));
+              M("conditions", RenderConditions(c, o.meta.generation, o.key, scope, memory))));
     }
-    g->status[o.key] = Obj(M("ancestors", Value::MakeArray(std::move(out))));
+    g->status[o.key].value =
+        std::make_unique<Value>(Obj(M("ancestors", Value::MakeArray(std::move(out)))));
   }
 }
 

@@ -18,6 +18,7 @@
 #include "lib/model/store.h"
 #include "lib/model/value.h"
 #include "lib/resolve/conditions.h"
+#include "lib/resolve/routing.h"
 
 namespace gwapi::resolve {
 
@@ -27,30 +28,44 @@ struct ResolveOptions {
   int64_t now_unix = 0;
 };
 
-// The status stanzas of one resolution, sorted by group, kind, namespace,
-// name. Immutable once returned.
+struct StatusSetData;
+
+// The status stanzas of one resolution, by group, kind, namespace, name.
+// Route stanzas are kept compact and rendered when asked for (Find renders
+// one and keeps it; ToJson writes JSON directly). Holds references to the
+// route objects it describes, so it stays readable after the store changes.
+// Thread-safety: const methods may be called from several threads (Find's
+// rendering is locked); changed only by the Resolution that owns it.
 class StatusSet {
  public:
-  using Map = std::map<model::ObjectKey, model::Value>;
-
-  explicit StatusSet(Map entries) : entries_(std::move(entries)) {}
-  StatusSet() = default;
+  StatusSet();
+  ~StatusSet();
+  StatusSet(StatusSet&&) noexcept;
+  StatusSet& operator=(StatusSet&&) noexcept;
 
   // The status stanza of one object, or nullptr when none is written.
+  // Valid until this set is changed or destroyed.
   const model::Value* Find(const model::ObjectKey& key) const;
-  const Map& entries() const { return entries_; }
+  // Objects with a status stanza.
+  size_t size() const;
+  bool empty() const { return size() == 0; }
 
   // [{"apiVersion", "kind", "namespace", "name", "status"}, ...] for the
-  // objects of `store` (apiVersion as stored).
+  // objects of `store` (apiVersion as stored), in key order.
   std::string ToJson(const model::Store& store) const;
 
  private:
-  friend class Resolution;  // updates entries in place
-  Map entries_;
+  friend class Resolution;
+  friend StatusSet Resolve(const model::Store&, const ResolveOptions&, TransitionMemory*);
+  explicit StatusSet(std::unique_ptr<StatusSetData> d);
+
+  std::unique_ptr<StatusSetData> d_;
 };
 
 // Full recomputation over the whole store: O(objects + route parents x
-// listeners). `memory` carries lastTransitionTime between calls.
+// listeners). `memory` carries lastTransitionTime between calls. Reads every
+// route; Resolution::Full() reads only routes that changed since its last
+// call.
 StatusSet Resolve(const model::Store& store, const ResolveOptions& options,
                   TransitionMemory* memory);
 
@@ -84,9 +99,18 @@ class Resolution {
 
   const StatusSet& status() const { return status_; }
 
+  // What traffic routing needs from the last Full() or Update(): the
+  // programmed listeners, the routes attached to each, backend verdicts
+  // (routing.h). Points into the store's objects.
+  Routing MakeRouting() const;
+
  private:
   std::unique_ptr<Graph> graph_;
   StatusSet status_;
+  // Interned messages after the last Full(): Update() falls back to Full()
+  // once they have grown well past it, so a long run of incremental updates
+  // cannot grow the pool without bound.
+  size_t messages_after_full_ = 0;
 };
 
 }  // namespace gwapi::resolve

@@ -7,10 +7,12 @@
 #include <algorithm>
 #include <optional>
 #include <set>
+#include <tuple>
 #include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -21,10 +23,48 @@ namespace gwapi::resolve {
 namespace {
 
 using model::Value;
+// Gateways have a handful of listeners (the benchmark workload five).
+using Listeners = absl::InlinedVector<ListenerState*, 8>;
+
+// Scratch text of the route pass, reused from route to route so that
+// building lookup keys and messages allocates nothing once warm, and the
+// pool messages are interned in.
+struct Scratch {
+  MessagePool* pool = nullptr;
+  std::string label;  // "Gateway ns/name"
+  std::string text;   // a message being built
+  // Accepted messages by parent (its listener list) and the listeners
+  // named: the routes of one parent attach to a few listener sets, so each
+  // message is built and interned once per resolution.
+  absl::flat_hash_map<absl::InlinedVector<const void*, 8>, absl::string_view> accepted;
+  absl::string_view Keep() { return pool->Intern(text); }
+  absl::string_view Keep(absl::string_view s) { return pool->Intern(s); }
+};
+
+// Identifies a parentRef's conditions within the route for
+// TransitionMemory: a hash of the parentRef's fields, rather than a
+// "parents/<kind> <ns>/<name>/<section>/<port>" string built per parent
+// (BM_Status_Full).
+uint64_t ParentScopeId(const RouteParentRef& pr) {
+  return absl::Hash<std::tuple<absl::string_view, absl::string_view, absl::string_view, bool,
+                               absl::string_view, bool, int64_t>>()(
+      std::make_tuple(pr.kind, pr.ns, pr.name, pr.section_name.has_value(),
+                      pr.section_name.value_or(""), pr.port.has_value(), pr.port.value_or(0)));
+}
+
+CompactCondition Cond(absl::string_view type, bool is_true, absl::string_view reason,
+                      absl::string_view message) {
+  CompactCondition c;
+  c.type = type;
+  c.is_true = is_true;
+  c.reason = reason;
+  c.message = message;
+  return c;
+}
 
 bool HostnamesMatch(const ListenerState& l, const RouteView& r) {
   if (!l.view->hostname || l.view->hostname->empty() || r.hostnames.empty()) return true;
-  for (const std::string& h : r.hostnames) {
+  for (absl::string_view h : r.hostnames) {
     if (HostnamesIntersect(*l.view->hostname, h)) return true;
   }
   return false;
@@ -34,10 +74,14 @@ bool UsesHostnames(absl::string_view kind) {
   return kind == "HTTPRoute" || kind == "GRPCRoute" || kind == "TLSRoute";
 }
 
-std::string Quoted(const std::vector<const ListenerState*>& ls) {
-  std::vector<std::string> names;
-  for (const ListenerState* l : ls) names.push_back(absl::StrCat("\"", l->view->name, "\""));
-  return absl::StrJoin(names, ", ");
+// Appends "\"a\", \"b\"".
+template <typename List>
+void AppendQuoted(const List& ls, std::string* out) {
+  bool first = true;
+  for (const ListenerState* l : ls) {
+    absl::StrAppend(out, first ? "" : ", ", "\"", l->view->name, "\"");
+    first = false;
+  }
 }
 
 // Why listener `l` does not admit routes from namespace `ns`, or "".
@@ -76,10 +120,9 @@ std::string NamespaceRefusal(const Graph& g, const ListenerState& l, absl::strin
 // IANA service names ("http", "https") compare case-insensitively, the
 // "kubernetes.io/" names exactly.
 const std::vector<absl::string_view>* SupportedAppProtocols(absl::string_view kind) {
-  static const auto* const kHttp = new std::vector<absl::string_view>{
-      "http", "https", "kubernetes.io/h2c", "kubernetes.io/ws"};
-  static const auto* const kGrpc =
-      new std::vector<absl::string_view>{"https", "kubernetes.io/h2c"};
+  static const auto* const kHttp =
+      new std::vector<absl::string_view>{"http", "https", "kubernetes.io/h2c", "kubernetes.io/ws"};
+  static const auto* const kGrpc = new std::vector<absl::string_view>{"https", "kubernetes.io/h2c"};
   if (kind == "HTTPRoute") return kHttp;
   if (kind == "GRPCRoute") return kGrpc;
   return nullptr;
@@ -108,114 +151,138 @@ const ServiceView::Port* UnsupportedAppProtocolPort(absl::string_view kind, cons
   return nullptr;
 }
 
-struct RefsVerdict {
-  Condition condition;
-  std::vector<std::string> valid_services;  // "ns/name" of resolvable Services
-};
+}  // namespace
 
-RefsVerdict CheckBackends(const Graph& g, const RouteView& r) {
-  RefsVerdict out;
-  absl::string_view kind = r.obj->key.kind;
-  absl::string_view ns = r.obj->key.ns;
-  std::string reason, first;
+absl::string_view BackendProblem(const Graph& g, const RouteView& r, const BackendRefView& b,
+                                 std::string* why, const ServiceView** service) {
+  absl::string_view kind = r.kind;
+  absl::string_view ns = r.ns;
+  auto nn = [&] { return NsName(b.ns, b.name); };
+  if (!b.core_service) {
+    *why = absl::StrCat(b.Where(), " names ", b.group.empty() ? "core" : b.group, " kind ", b.kind,
+                        " \"", b.name, "\"; only core Services are supported as backends.");
+    return "InvalidKind";
+  }
+  if (b.cross_namespace &&
+      !g.Granted(model::kGatewayGroup, kind, ns, "", "Service", b.ns, b.name)) {
+    *why = absl::StrCat(b.Where(), " refers to Service ", nn(),
+                        " in another namespace; no ReferenceGrant in namespace ", b.ns, " allows ",
+                        kind, "s from namespace ", ns, " to refer to it.");
+    return "RefNotPermitted";
+  }
+  auto it = g.services.find(NsNameKey{b.nn_hash, b.ns, b.name});
+  if (it == g.services.end()) {
+    *why = absl::StrCat(b.Where(), " refers to Service ", nn(), ", which does not exist.");
+    return "BackendNotFound";
+  }
+  if (b.port && !it->second->ports.empty() &&
+      std::none_of(it->second->ports.begin(), it->second->ports.end(),
+                   [&](const ServiceView::Port& p) { return p.port == *b.port; })) {
+    *why = absl::StrCat(b.Where(), " refers to port ", *b.port, " of Service ", nn(),
+                        ", which has no such port.");
+    return "BackendNotFound";
+  }
+  if (const ServiceView::Port* p = UnsupportedAppProtocolPort(kind, *it->second, b.port)) {
+    *why = absl::StrCat(
+        b.Where(), " refers to port ", p->port, " of Service ", nn(), ", whose appProtocol \"",
+        p->app_protocol, "\" is not one ", kind,
+        "s can send traffic with (supported: ", absl::StrJoin(*SupportedAppProtocols(kind), ", "),
+        ", or none); change the port's appProtocol or the route kind.");
+    return "UnsupportedProtocol";
+  }
+  if (service != nullptr) *service = it->second;
+  return "";
+}
+
+namespace {
+
+// ResolvedRefs for a route's backendRefs. When `valid_services` is given,
+// fills it with the "ns/name" of the resolvable Services.
+CompactCondition CheckBackends(const Graph& g, const RouteView& r, Scratch* m,
+                               std::vector<std::string>* valid_services) {
+  absl::string_view reason;
+  std::string first;
   size_t problems = 0;
   for (const BackendRefView& b : r.backends) {
-    std::string why, why_reason;
-    std::string nn = NsName(b.ns, b.name);
-    if (!b.group.empty() || b.kind != "Service") {
-      why_reason = "InvalidKind";
-      why = absl::StrCat(b.Where(), " names ", b.group.empty() ? "core" : b.group, " kind ", b.kind,
-                         " \"", b.name, "\"; only core Services are supported as backends.");
-    } else if (b.cross_namespace &&
-               !g.Granted(model::kGatewayGroup, kind, ns, "", "Service", b.ns, b.name)) {
-      why_reason = "RefNotPermitted";
-      why = absl::StrCat(b.Where(), " refers to Service ", nn,
-                         " in another namespace; no ReferenceGrant in namespace ", b.ns, " allows ",
-                         kind, "s from namespace ", ns, " to refer to it.");
-    } else if (auto it = g.services.find(nn); it == g.services.end()) {
-      why_reason = "BackendNotFound";
-      why = absl::StrCat(b.Where(), " refers to Service ", nn, ", which does not exist.");
-    } else if (b.port && !it->second.ports.empty() &&
-               std::none_of(it->second.ports.begin(), it->second.ports.end(),
-                            [&](const ServiceView::Port& p) { return p.port == *b.port; })) {
-      why_reason = "BackendNotFound";
-      why = absl::StrCat(b.Where(), " refers to port ", *b.port, " of Service ", nn,
-                         ", which has no such port.");
-    } else if (const ServiceView::Port* p = UnsupportedAppProtocolPort(kind, it->second, b.port)) {
-      why_reason = "UnsupportedProtocol";
-      why = absl::StrCat(b.Where(), " refers to port ", p->port, " of Service ", nn,
-                         ", whose appProtocol \"", p->app_protocol, "\" is not one ", kind,
-                         "s can send traffic with (supported: ",
-                         absl::StrJoin(*SupportedAppProtocols(kind), ", "),
-                         ", or none); change the port's appProtocol or the route kind.");
-    } else {
-      out.valid_services.push_back(nn);
+    std::string why;
+    absl::string_view why_reason = BackendProblem(g, r, b, &why, nullptr);
+    if (why_reason.empty()) {
+      if (valid_services != nullptr) valid_services->push_back(NsName(b.ns, b.name));
       continue;
     }
     if (problems++ == 0) {
       reason = why_reason;
-      first = why;
+      first = std::move(why);
     }
   }
   if (problems == 0) {
-    out.condition = True("ResolvedRefs", "ResolvedRefs", "All backend references are resolved.");
-  } else {
-    if (problems > 1) absl::StrAppend(&first, " (", problems - 1, " more invalid backendRefs.)");
-    out.condition = False("ResolvedRefs", reason, first);
+    return Cond("ResolvedRefs", true, "ResolvedRefs", "All backend references are resolved.");
   }
-  return out;
+  if (problems > 1) absl::StrAppend(&first, " (", problems - 1, " more invalid backendRefs.)");
+  return Cond("ResolvedRefs", false, reason, m->Keep(first));
 }
 
 // Decides Accepted for one parentRef over its candidate listeners; fills
-// `accepted` with the listeners that admit the route.
-Condition Attach(const Graph& g, const RouteView& r, const ParentRefView& pr,
-                 absl::string_view parent_label,
-                 const std::vector<std::unique_ptr<ListenerState>>& listeners,
-                 std::vector<ListenerState*>* accepted) {
-  absl::string_view kind = r.obj->key.kind;
-  std::vector<ListenerState*> cands;
+// `accepted` with the listeners that admit the route. The parent is named
+// in messages as "<parent_kind> <ns>/<name>" ("Gateway ns/name").
+CompactCondition Attach(const Graph& g, const RouteView& r, const RouteParentRef& pr,
+                        absl::string_view parent_kind,
+                        const std::vector<std::unique_ptr<ListenerState>>& listeners,
+                        Listeners* accepted, Scratch* m) {
+  absl::string_view kind = r.kind;
+  const uint32_t kind_bit = RouteKindBit(kind);
+  std::string& text = m->text;
+  text.clear();
+  // Built only for a message: most routes reuse their parent's.
+  auto label = [&]() -> const std::string& {
+    m->label.clear();
+    absl::StrAppend(&m->label, parent_kind, " ", pr.ns, "/", pr.name);
+    return m->label;
+  };
+  Listeners cands;
   for (const auto& l : listeners) {
     if (pr.section_name && l->view->name != *pr.section_name) continue;
     if (pr.port && l->view->port != *pr.port) continue;
     cands.push_back(l.get());
   }
   if (cands.empty()) {
-    std::string what;
     if (pr.section_name && pr.port) {
-      what = absl::StrCat("named \"", *pr.section_name, "\" on port ", *pr.port);
+      absl::StrAppend(&text, label(), " has no listener named \"", *pr.section_name, "\" on port ",
+                      *pr.port, ".");
     } else if (pr.section_name) {
-      what = absl::StrCat("named \"", *pr.section_name, "\"");
+      absl::StrAppend(&text, label(), " has no listener named \"", *pr.section_name, "\".");
     } else if (pr.port) {
-      what = absl::StrCat("on port ", *pr.port);
+      absl::StrAppend(&text, label(), " has no listener on port ", *pr.port, ".");
+    } else {
+      absl::StrAppend(&text, label(), " has no listeners.");
     }
-    return False("Accepted", "NoMatchingParent",
-                 what.empty() ? absl::StrCat(parent_label, " has no listeners.")
-                              : absl::StrCat(parent_label, " has no listener ", what, "."));
+    return Cond("Accepted", false, "NoMatchingParent", m->Keep());
   }
-  std::vector<const ListenerState*> refused_kind;
-  std::vector<ListenerState*> kind_ok;
+  Listeners refused_kind;
+  Listeners kind_ok;
   for (ListenerState* l : cands) {
-    (l->Supports(kind) ? kind_ok.push_back(l) : refused_kind.push_back(l));
+    (l->SupportsRouteKind(kind_bit) ? kind_ok.push_back(l) : refused_kind.push_back(l));
   }
   if (kind_ok.empty()) {
-    return False("Accepted", "NotAllowedByListeners",
-                 absl::StrCat("Listener(s) ", Quoted(refused_kind), " of ", parent_label,
-                              " do not allow ", kind, "s."));
+    text.append("Listener(s) ");
+    AppendQuoted(refused_kind, &text);
+    absl::StrAppend(&text, " of ", label(), " do not allow ", kind, "s.");
+    return Cond("Accepted", false, "NotAllowedByListeners", m->Keep());
   }
-  std::vector<ListenerState*> ns_ok;
+  Listeners ns_ok;
   std::string refusal;
   for (ListenerState* l : kind_ok) {
-    std::string why = NamespaceRefusal(g, *l, r.obj->key.ns);
+    std::string why = NamespaceRefusal(g, *l, r.ns);
     if (why.empty()) {
       ns_ok.push_back(l);
     } else if (refusal.empty()) {
-      refusal = why;
+      refusal = std::move(why);
     }
   }
   if (ns_ok.empty()) {
-    return False("Accepted", "NotAllowedByListeners",
-                 absl::StrCat("The ", refusal, " of ", parent_label,
-                              "; this route is in namespace ", r.obj->key.ns, "."));
+    absl::StrAppend(&text, "The ", refusal, " of ", label(), "; this route is in namespace ", r.ns,
+                    ".");
+    return Cond("Accepted", false, "NotAllowedByListeners", m->Keep());
   }
   for (ListenerState* l : ns_ok) {
     if (!UsesHostnames(kind) || HostnamesMatch(*l, r)) accepted->push_back(l);
@@ -225,41 +292,37 @@ Condition Attach(const Graph& g, const RouteView& r, const ParentRefView& pr,
     for (const ListenerState* l : ns_ok) {
       hs.push_back(absl::StrCat("\"", l->view->hostname.value_or(""), "\""));
     }
-    return False("Accepted", "NoMatchingListenerHostname",
-                 absl::StrCat("None of the route's hostnames (", absl::StrJoin(r.hostnames, ", "),
-                              ") matches the listener hostname(s) ", absl::StrJoin(hs, ", "),
-                              " of ", parent_label, "."));
+    absl::StrAppend(&text, "None of the route's hostnames (", absl::StrJoin(r.hostnames, ", "),
+                    ") matches the listener hostname(s) ", absl::StrJoin(hs, ", "), " of ", label(),
+                    ".");
+    return Cond("Accepted", false, "NoMatchingListenerHostname", m->Keep());
   }
-  std::vector<const ListenerState*> names(accepted->begin(), accepted->end());
-  return True("Accepted", "Accepted",
-              absl::StrCat("Accepted by listener(s) ", Quoted(names), " of ", parent_label, "."));
-}
-
-Value RenderParentRef(const ParentRefView& pr) {
-  Value::Object o;
-  o.reserve(6);
-  o.push_back(M("group", Value::String(pr.group)));
-  o.push_back(M("kind", Value::String(pr.kind)));
-  o.push_back(M("namespace", Value::String(pr.ns)));
-  o.push_back(M("name", Value::String(pr.name)));
-  if (pr.section_name) o.push_back(M("sectionName", Value::String(*pr.section_name)));
-  if (pr.port) o.push_back(M("port", Value::Int(*pr.port)));
-  return Value::MakeObject(std::move(o));
+  absl::InlinedVector<const void*, 8> memo_key;
+  memo_key.push_back(&listeners);
+  memo_key.insert(memo_key.end(), accepted->begin(), accepted->end());
+  absl::string_view& message = m->accepted[memo_key];
+  if (message.empty()) {
+    text.append("Accepted by listener(s) ");
+    AppendQuoted(*accepted, &text);
+    absl::StrAppend(&text, " of ", label(), ".");
+    message = m->Keep();
+  }
+  return Cond("Accepted", true, "Accepted", message);
 }
 
 // One parentRef of one route, as decided by the attachment pass.
 struct ParentDecision {
-  const ParentRefView* ref = nullptr;
+  const RouteParentRef* ref = nullptr;
   GatewayState* gateway = nullptr;
-  Condition accepted;
-  std::vector<ListenerState*> attached;
+  CompactCondition accepted;
+  Listeners attached;
 };
 
 // Whether two routes on one listener can receive the same request host.
 bool RoutesShareHostname(const ListenerState& l, const RouteView& a, const RouteView& b) {
   if (a.hostnames.empty() || b.hostnames.empty()) return true;
-  for (const std::string& ha : a.hostnames) {
-    for (const std::string& hb : b.hostnames) {
+  for (absl::string_view ha : a.hostnames) {
+    for (absl::string_view hb : b.hostnames) {
       if (!HostnamesIntersect(ha, hb)) continue;
       // The shared hosts must also be hosts the listener accepts.
       if (!l.view->hostname || l.view->hostname->empty() ||
@@ -275,13 +338,14 @@ bool RoutesShareHostname(const ListenerState& l, const RouteView& a, const Route
 // older route keeps the listener, the newer loses it (grpcroute_types.go
 // names no reason; NotAllowedByListeners is used, with the winner named).
 void ResolveHttpGrpcConflicts(const Graph& g, std::vector<std::vector<ParentDecision>>* decisions,
-                              const std::vector<RouteView>& routes) {
+                              const std::vector<std::shared_ptr<const RouteEntry>>& routes,
+                              Scratch* m) {
   struct Use {
     size_t route, parent;
   };
   absl::flat_hash_map<ListenerState*, std::vector<Use>> http, grpc;
   for (size_t i = 0; i < routes.size(); ++i) {
-    absl::string_view kind = routes[i].obj->key.kind;
+    absl::string_view kind = routes[i]->view.kind;
     if (kind != "HTTPRoute" && kind != "GRPCRoute") continue;
     auto& index = kind == "HTTPRoute" ? http : grpc;
     for (size_t j = 0; j < (*decisions)[i].size(); ++j) {
@@ -306,8 +370,8 @@ void ResolveHttpGrpcConflicts(const Graph& g, std::vector<std::vector<ParentDeci
     if (it == http.end()) continue;
     for (const Use& gu : grpc_uses) {
       for (const Use& hu : it->second) {
-        const RouteView& gr = routes[gu.route];
-        const RouteView& hr = routes[hu.route];
+        const RouteView& gr = routes[gu.route]->view;
+        const RouteView& hr = routes[hu.route]->view;
         if (!RoutesShareHostname(*listener, gr, hr)) continue;
         bool grpc_loses = OlderThan(*hr.obj, *gr.obj);
         const Use& loser = grpc_loses ? gu : hu;
@@ -317,75 +381,82 @@ void ResolveHttpGrpcConflicts(const Graph& g, std::vector<std::vector<ParentDeci
         if (pos == d.attached.end()) continue;
         d.attached.erase(pos);
         if (d.attached.empty()) {
-          d.accepted = False(
-              "Accepted", "NotAllowedByListeners",
-              absl::StrCat("The older ", winner.obj->key.kind, " ",
-                           NsName(winner.obj->key.ns, winner.obj->key.name),
-                           " serves the same hostname on listener \"", listener->view->name,
-                           "\"; HTTPRoutes and GRPCRoutes cannot share a hostname on a listener."));
+          d.accepted =
+              Cond("Accepted", false, "NotAllowedByListeners",
+                   m->Keep(absl::StrCat(
+                       "The older ", winner.obj->key.kind, " ",
+                       NsName(winner.obj->key.ns, winner.obj->key.name),
+                       " serves the same hostname on listener \"", listener->view->name,
+                       "\"; HTTPRoutes and GRPCRoutes cannot share a hostname on a listener.")));
         }
       }
     }
   }
 }
 
-// Attachment of one parentRef; nullopt when the parent is not ours.
-std::optional<ParentDecision> Decide(Graph* g, const RouteView& r, const ParentRefView& pr) {
-  if (pr.group != model::kGatewayGroup) return std::nullopt;
-  ParentDecision d;
-  d.ref = &pr;
-  std::string nn = NsName(pr.ns, pr.name);
-  if (pr.kind == "Gateway") {
-    auto it = g->gateway_by_name.find(nn);
-    if (it == g->gateway_by_name.end()) {
+// Attachment of one parentRef; false when the parent is not ours.
+bool Decide(Graph* g, const RouteView& r, const RouteParentRef& pr, Scratch* m, ParentDecision* d) {
+  if (!pr.gateway_group) return false;
+  d->ref = &pr;
+  // Looked up by the hash cached in the view: building and hashing an
+  // "ns/name" string per parent was a tenth of the route pass.
+  const NsNameKey key{pr.nn_hash, pr.ns, pr.name};
+  if (pr.parent_kind == RouteParentRef::Kind::kGateway) {
+    auto it = g->gateway_by_key.find(key);
+    if (it == g->gateway_by_key.end()) {
+      std::string nn = NsName(pr.ns, pr.name);
       // A Gateway of another controller is not ours to report on; one that
       // does not exist at all is reported, so the user sees why.
-      if (g->any_gateway.contains(nn)) return std::nullopt;
-      d.accepted =
-          False("Accepted", "NoMatchingParent", absl::StrCat("Gateway ", nn, " does not exist."));
-      return d;
+      if (g->any_gateway.contains(nn)) return false;
+      d->accepted = Cond("Accepted", false, "NoMatchingParent",
+                         m->Keep(absl::StrCat("Gateway ", nn, " does not exist.")));
+      return true;
     }
-    d.gateway = it->second;
-    d.accepted = Attach(*g, r, pr, absl::StrCat("Gateway ", nn), d.gateway->listeners, &d.attached);
-    return d;
+    d->gateway = it->second;
+    d->accepted = Attach(*g, r, pr, "Gateway", d->gateway->listeners, &d->attached, m);
+    return true;
   }
-  if (pr.kind == "ListenerSet") {
-    auto it = g->set_by_name.find(nn);
-    if (it == g->set_by_name.end()) return std::nullopt;
+  if (pr.parent_kind == RouteParentRef::Kind::kListenerSet) {
+    auto it = g->set_by_key.find(key);
+    if (it == g->set_by_key.end()) return false;
     ListenerSetState* set = it->second;
-    d.gateway = set->parent;
-    std::string label = absl::StrCat("ListenerSet ", nn);
+    d->gateway = set->parent;
     if (!set->accepted) {
-      d.accepted = False("Accepted", "NotAllowedByListeners",
-                         absl::StrCat(label,
-                                      " is not accepted by its Gateway, so it admits no "
-                                      "routes."));
-      return d;
+      d->accepted = Cond("Accepted", false, "NotAllowedByListeners",
+                         m->Keep(absl::StrCat("ListenerSet ", pr.ns, "/", pr.name,
+                                              " is not accepted by its Gateway, so it admits no "
+                                              "routes.")));
+      return true;
     }
-    d.accepted = Attach(*g, r, pr, label, set->listeners, &d.attached);
-    return d;
+    d->accepted = Attach(*g, r, pr, "ListenerSet", set->listeners, &d->attached, m);
+    return true;
   }
-  return std::nullopt;
+  return false;
 }
 
-std::vector<ParentDecision> DecideRoute(Graph* g, const RouteView& r) {
-  std::vector<ParentDecision> out;
-  for (const ParentRefView& pr : r.parent_refs) {
-    if (std::optional<ParentDecision> d = Decide(g, r, pr)) out.push_back(std::move(*d));
+// Appends the decisions for the parentRefs that are ours to *out.
+void DecideRoute(Graph* g, const RouteView& r, Scratch* m, std::vector<ParentDecision>* out) {
+  for (const RouteParentRef& pr : r.parent_refs) {
+    ParentDecision d;
+    if (Decide(g, r, pr, m, &d)) out->push_back(std::move(d));
   }
-  return out;
 }
 
-// Counts the route on the listeners it attached to and renders its status.
-Value FinishRoute(Graph* g, const RouteView& r, std::vector<ParentDecision>& decisions,
-                  TransitionMemory* memory, std::vector<ListenerState*>* counted) {
-  const model::Object& o = *r.obj;
-  RefsVerdict refs = CheckBackends(*g, r);
-  std::string object = o.key.ToString();
-  Value::Array parents;
-  parents.reserve(decisions.size());
+// Counts the route on the listeners it attached to and records its status:
+// parents appended to g->out->parents, their range in *status.
+void FinishRoute(Graph* g, std::shared_ptr<const RouteEntry> entry,
+                 std::vector<ParentDecision>& decisions, TransitionMemory* memory, Scratch* m,
+                 RouteStatus* status, absl::InlinedVector<ListenerState*, 2>* counted) {
+  const RouteView& r = entry->view;
+  // Only BackendTLSPolicies read which Gateways send traffic to a Service.
+  std::vector<std::string> valid_services;
+  const bool collect_services = !g->policies.empty();
+  CompactCondition refs = CheckBackends(*g, r, m, collect_services ? &valid_services : nullptr);
+  std::vector<RouteParentStatus>& parents = g->out->parents;
+  status->begin = static_cast<uint32_t>(parents.size());
+  status->count = static_cast<uint32_t>(decisions.size());
   for (ParentDecision& d : decisions) {
-    const ParentRefView& pr = *d.ref;
+    const RouteParentRef& pr = *d.ref;
     for (ListenerState* l : d.attached) {
       // A route counts once per listener; routes have a handful of parents.
       if (std::find(counted->begin(), counted->end(), l) == counted->end()) {
@@ -393,14 +464,12 @@ Value FinishRoute(Graph* g, const RouteView& r, std::vector<ParentDecision>& dec
         ++l->attached_routes;
       }
     }
-    if (d.gateway != nullptr && !d.attached.empty()) {
-      for (const std::string& svc : refs.valid_services) {
+    if (collect_services && d.gateway != nullptr && !d.attached.empty()) {
+      for (const std::string& svc : valid_services) {
         g->service_gateways[svc].insert(d.gateway);
       }
     }
-    std::string scope = absl::StrCat("parents/", pr.kind, " ", pr.ns, "/", pr.name, "/",
-                                     pr.section_name.value_or(""), "/",
-                                     pr.port ? absl::StrCat(*pr.port) : std::string());
+    const uint64_t scope = ParentScopeId(pr);
     // PartiallyInvalid (shared_types.go:445-478) is written only by an
     // implementation that drops invalid rules (or falls back to an older
     // generation). This engine drops no rule: the rules the API server
@@ -410,43 +479,68 @@ Value FinishRoute(Graph* g, const RouteView& r, std::vector<ParentDecision>& dec
     // the condition is never set. A check that drops a rule must add it here:
     // PartiallyInvalid=True, reason UnsupportedValue, message starting
     // "Dropped Rule", only while Accepted is True.
-    std::vector<Condition> conditions;
-    conditions.reserve(2);
-    conditions.push_back(std::move(d.accepted));
-    conditions.push_back(&d == &decisions.back() ? std::move(refs.condition) : refs.condition);
-    parents.push_back(Obj(
-        M("parentRef", RenderParentRef(pr)), M("controllerName", Value::String(g->controller_name)),
-        M("conditions",
-          RenderConditions(std::move(conditions), o.meta.generation, object, scope, memory))));
+    RouteParentStatus p;
+    p.ref = &pr;
+    p.accepted = d.accepted;
+    p.accepted.time = memory->StampTime(entry->key_fingerprint, scope, "Accepted",
+                                        p.accepted.is_true ? "True" : "False");
+    p.resolved_refs = refs;
+    p.resolved_refs.time = memory->StampTime(entry->key_fingerprint, scope, "ResolvedRefs",
+                                             refs.is_true ? "True" : "False");
+    parents.push_back(p);
   }
-  return Obj(M("parents", Value::MakeArray(std::move(parents))));
+  status->route = std::move(entry);
 }
 
 }  // namespace
 
 void ResolveRoutes(Graph* g, TransitionMemory* memory) {
-  std::vector<std::vector<ParentDecision>> decisions(g->routes.size());
-  for (size_t i = 0; i < g->routes.size(); ++i) {
-    if (g->routes[i].obj->key.kind == "GRPCRoute") ++g->grpc_routes;
-    decisions[i] = DecideRoute(g, g->routes[i]);
+  Scratch m;
+  m.pool = &g->out->messages;
+  for (const auto& e : g->routes) {
+    if (e->object->key.kind == "GRPCRoute") ++g->grpc_routes;
   }
-  if (g->grpc_routes > 0) ResolveHttpGrpcConflicts(*g, &decisions, g->routes);
-
+  std::vector<RouteStatus>& out = g->out->routes;
+  out.reserve(g->routes.size());
+  g->out->parents.reserve(g->routes.size() + g->routes.size() / 4);
+  g->route_listeners.reserve(g->routes.size());
+  auto finish = [&](const std::shared_ptr<const RouteEntry>& e,
+                    std::vector<ParentDecision>& decisions) {
+    RouteStatus st;
+    absl::InlinedVector<ListenerState*, 2> counted;
+    FinishRoute(g, e, decisions, memory, &m, &st, &counted);
+    g->route_listeners.push_back(std::move(counted));
+    out.push_back(std::move(st));
+  };
+  if (g->grpc_routes == 0) {
+    // Routes cannot affect one another: each is decided and finished in
+    // one go, reusing one decision list.
+    std::vector<ParentDecision> decisions;
+    for (const auto& e : g->routes) {
+      decisions.clear();
+      DecideRoute(g, e->view, &m, &decisions);
+      if (!decisions.empty()) finish(e, decisions);
+    }
+    return;
+  }
+  std::vector<std::vector<ParentDecision>> decisions(g->routes.size());
+  for (size_t i = 0; i < g->routes.size(); ++i)
+    DecideRoute(g, g->routes[i]->view, &m, &decisions[i]);
+  ResolveHttpGrpcConflicts(*g, &decisions, g->routes, &m);
   for (size_t i = 0; i < g->routes.size(); ++i) {
-    if (decisions[i].empty()) continue;
-    const RouteView& r = g->routes[i];
-    std::vector<ListenerState*> counted;
-    Value st = FinishRoute(g, r, decisions[i], memory, &counted);
-    if (!counted.empty()) g->route_listeners[r.obj->key] = std::move(counted);
-    g->status.emplace_hint(g->status.end(), r.obj->key, std::move(st));
+    if (!decisions[i].empty()) finish(g->routes[i], decisions[i]);
   }
 }
 
-std::optional<Value> ResolveOneRoute(Graph* g, const RouteView& r, TransitionMemory* memory,
-                                     std::vector<ListenerState*>* counted) {
-  std::vector<ParentDecision> decisions = DecideRoute(g, r);
-  if (decisions.empty()) return std::nullopt;
-  return FinishRoute(g, r, decisions, memory, counted);
+bool ResolveOneRoute(Graph* g, std::shared_ptr<const RouteEntry> r, TransitionMemory* memory,
+                     RouteStatus* status, absl::InlinedVector<ListenerState*, 2>* counted) {
+  Scratch m;
+  m.pool = &g->out->messages;
+  std::vector<ParentDecision> decisions;
+  DecideRoute(g, r->view, &m, &decisions);
+  if (decisions.empty()) return false;
+  FinishRoute(g, std::move(r), decisions, memory, &m, status, counted);
+  return true;
 }
 
 }  // namespace gwapi::resolve

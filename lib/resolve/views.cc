@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "absl/hash/hash.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -38,6 +39,13 @@ std::optional<int64_t> Int(const Value& v, absl::string_view key) {
   return f->int_value();
 }
 
+// The string at key as a view into v, or `def`.
+absl::string_view View(const Value& v, absl::string_view key, absl::string_view def = "") {
+  const Value* f = v.Find(key);
+  if (f == nullptr || !f->is_string()) return def;
+  return f->string_value();
+}
+
 const Value::Array& Arr(const Value& v, absl::string_view key) {
   static const Value::Array* empty = new Value::Array();
   const Value* f = v.Find(key);
@@ -69,14 +77,33 @@ ParentRefView ReadParentRef(const Value& v, absl::string_view owner_ns) {
   return p;
 }
 
+RouteParentRef ReadRouteParentRef(const Value& v, absl::string_view owner_ns) {
+  RouteParentRef p;
+  p.group = View(v, "group", model::kGatewayGroup);
+  p.kind = View(v, "kind", "Gateway");
+  p.namespace_set = v.Find("namespace") != nullptr;
+  p.ns = View(v, "namespace", owner_ns);
+  p.name = View(v, "name");
+  if (const Value* s = v.Find("sectionName"); s != nullptr && s->is_string()) {
+    p.section_name = s->string_value();
+  }
+  p.port = Int(v, "port");
+  p.gateway_group = p.group == model::kGatewayGroup;
+  p.parent_kind = p.kind == "Gateway"       ? RouteParentRef::Kind::kGateway
+                  : p.kind == "ListenerSet" ? RouteParentRef::Kind::kListenerSet
+                                            : RouteParentRef::Kind::kOther;
+  return p;
+}
+
 BackendRefView ReadBackend(const Value& b, absl::string_view ns, int32_t rule, int32_t backend,
                            bool mirror) {
   BackendRefView r;
-  r.group = Str(b, "group");
-  r.kind = Str(b, "kind", "Service");
-  r.name = Str(b, "name");
-  r.ns = Str(b, "namespace", ns);
+  r.group = View(b, "group");
+  r.kind = View(b, "kind", "Service");
+  r.name = View(b, "name");
+  r.ns = View(b, "namespace", ns);
   r.cross_namespace = r.ns != ns;
+  r.core_service = r.group.empty() && r.kind == "Service";
   r.port = Int(b, "port");
   r.rule = rule;
   r.backend = backend;
@@ -243,12 +270,65 @@ ListenerSetView ReadListenerSet(const model::Object& o) {
   return s;
 }
 
+namespace {
+
+// Copies the text a route view points to into one block it owns.
+void Localize(RouteView* r) {
+  size_t size = r->kind.size() + r->ns.size();
+  auto count = [&](absl::string_view s) { size += s.size(); };
+  for (const RouteParentRef& p : r->parent_refs) {
+    count(p.kind);
+    count(p.ns);
+    count(p.name);
+    if (p.section_name) count(*p.section_name);
+  }
+  for (absl::string_view h : r->hostnames) count(h);
+  for (const BackendRefView& b : r->backends) {
+    count(b.group);
+    count(b.kind);
+    count(b.ns);
+    count(b.name);
+  }
+  r->text = std::make_unique<char[]>(size == 0 ? 1 : size);
+  char* next = r->text.get();
+  auto copy = [&](absl::string_view* s) {
+    if (s->empty()) return;
+    std::memcpy(next, s->data(), s->size());
+    *s = absl::string_view(next, s->size());
+    next += s->size();
+  };
+  copy(&r->kind);
+  copy(&r->ns);
+  for (RouteParentRef& p : r->parent_refs) {
+    // The group is only compared (gateway_group) and written out; it stays
+    // where it is.
+    copy(&p.kind);
+    copy(&p.ns);
+    copy(&p.name);
+    if (p.section_name) copy(&*p.section_name);
+  }
+  for (absl::string_view& h : r->hostnames) copy(&h);
+  for (BackendRefView& b : r->backends) {
+    copy(&b.group);
+    copy(&b.kind);
+    copy(&b.ns);
+    copy(&b.name);
+    b.nn_hash = NsNameHash(b.ns, b.name);
+  }
+  for (RouteParentRef& p : r->parent_refs) p.nn_hash = NsNameHash(p.ns, p.name);
+}
+
+}  // namespace
+
 RouteView ReadRoute(const model::Object& o) {
   RouteView r;
   r.obj = &o;
+  r.kind = o.key.kind;
+  r.ns = o.key.ns;
   const Value& spec = At(&o.body, "spec");
-  for (const Value& p : Arr(spec, "parentRefs"))
-    r.parent_refs.push_back(ReadParentRef(p, o.key.ns));
+  const Value::Array& parents = Arr(spec, "parentRefs");
+  r.parent_refs.reserve(parents.size());
+  for (const Value& p : parents) r.parent_refs.push_back(ReadRouteParentRef(p, o.key.ns));
   for (const Value& h : Arr(spec, "hostnames")) {
     if (h.is_string()) r.hostnames.push_back(h.string_value());
   }
@@ -275,7 +355,12 @@ RouteView ReadRoute(const model::Object& o) {
       mirrors(At(&brs[j], "filters"), static_cast<int32_t>(j));
     }
   }
+  Localize(&r);
   return r;
+}
+
+uint64_t NsNameHash(absl::string_view ns, absl::string_view name) {
+  return absl::Hash<std::pair<absl::string_view, absl::string_view>>()({ns, name});
 }
 
 std::string BackendRefView::Where() const {
@@ -399,6 +484,7 @@ BackendTlsPolicyView ReadBackendTlsPolicy(const model::Object& o) {
     p.ca_refs.push_back(ReadObjectRef(r, o.key.ns, "ConfigMap"));
   }
   p.well_known = Str(val, "wellKnownCACertificates");
+  p.hostname = Str(val, "hostname");
   return p;
 }
 

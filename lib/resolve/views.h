@@ -8,6 +8,7 @@
 #define GWAPI_LIB_RESOLVE_VIEWS_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -75,11 +76,34 @@ struct ParentRefView {
   bool namespace_set = false;
 };
 
+// A route's parentRef. Its text is viewed, not owned: in the RouteView's
+// `text` block, except `group`, which points into the stored object or a
+// static default; the object must outlive the view (RouteEntry holds both).
+struct RouteParentRef {
+  enum class Kind : uint8_t { kOther, kGateway, kListenerSet };
+  // group is gateway.networking.k8s.io, and which kind: decided when the
+  // view is read, so resolving does not compare the strings.
+  bool gateway_group = false;
+  Kind parent_kind = Kind::kOther;
+  absl::string_view group;
+  absl::string_view kind;
+  absl::string_view ns;
+  absl::string_view name;
+  std::optional<absl::string_view> section_name;
+  std::optional<int64_t> port;
+  bool namespace_set = false;
+  uint64_t nn_hash = 0;  // NsNameHash(ns, name)
+};
+
+// A backendRef (or RequestMirror backendRef) of a route; text as in
+// RouteParentRef.
 struct BackendRefView {
-  std::string group;
-  std::string kind;
-  std::string ns;
-  std::string name;
+  bool core_service = false;  // group "" and kind Service
+  uint64_t nn_hash = 0;       // NsNameHash(ns, name)
+  absl::string_view group;
+  absl::string_view kind;
+  absl::string_view ns;
+  absl::string_view name;
   std::optional<int64_t> port;
   bool cross_namespace = false;
   // Where the reference is, kept as indexes and formatted by Where() only
@@ -93,10 +117,24 @@ struct BackendRefView {
 };
 
 // Any route kind: HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute.
+// Its text is in `text` (one block per route, so resolving a route touches
+// a few adjacent blocks rather than strings spread over the object's
+// Value tree: BM_Status_Full at 10,000 routes was bound by those cache
+// misses); defaults are static text. A view is not copyable (views point
+// into `text`).
 struct RouteView {
+  RouteView() = default;
+  RouteView(const RouteView&) = delete;
+  RouteView& operator=(const RouteView&) = delete;
+  RouteView(RouteView&&) = default;
+  RouteView& operator=(RouteView&&) = default;
+
   const model::Object* obj = nullptr;
-  std::vector<ParentRefView> parent_refs;
-  std::vector<std::string> hostnames;
+  absl::string_view kind;  // obj->key.kind
+  absl::string_view ns;    // obj->key.ns
+  std::unique_ptr<char[]> text;
+  std::vector<RouteParentRef> parent_refs;
+  std::vector<absl::string_view> hostnames;
   std::vector<BackendRefView> backends;  // every rule's backendRefs and mirrors
   size_t rule_count = 0;
 };
@@ -181,6 +219,7 @@ struct BackendTlsPolicyView {
   std::vector<Target> targets;
   std::vector<ObjectRef> ca_refs;
   std::string well_known;
+  std::string hostname;  // validation.hostname: the SNI toward the backend
 };
 
 // Parsers; each reads what the CRD guarantees after defaulting and treats
@@ -194,6 +233,10 @@ ReferenceGrantView ReadReferenceGrant(const model::Object& o);
 ServiceView ReadService(const model::Object& o);
 PoolView ReadPool(const model::Object& o);
 BackendTlsPolicyView ReadBackendTlsPolicy(const model::Object& o);
+
+// A hash of a namespace and name, computed once per view so that lookups
+// by them (Services, Gateways) do not hash the strings again.
+uint64_t NsNameHash(absl::string_view ns, absl::string_view name);
 
 // IP text to the 128-bit form of PoolView::Range; false when not an address.
 bool ParseIp(absl::string_view text, unsigned __int128* out, bool* v6);

@@ -2,6 +2,7 @@
  * -std=c11 -Wall -Wextra -pedantic -Werror and linked against libgwapi.so. */
 #include <gwapi/gwapi.h>
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,6 +265,124 @@ static void test_status(void) {
   CHECK(gwapi_supported_features_json(NULL, NULL, NULL) == GWAPI_INVALID_ARGUMENT);
 }
 
+
+static const char kRoute[] =
+    "apiVersion: gateway.networking.k8s.io/v1\n"
+    "kind: HTTPRoute\n"
+    "metadata: {name: r, namespace: ns}\n"
+    "spec:\n"
+    "  parentRefs: [{name: gw}]\n"
+    "  hostnames: [app.example.com]\n"
+    "  rules:\n"
+    "  - matches: [{path: {type: PathPrefix, value: /api}}]\n"
+    "    backendRefs: [{name: s, port: 80}]\n";
+
+static gwapi_request make_request(int32_t gateway, const char *host, const char *path,
+                                  const gwapi_header *headers, size_t header_count) {
+  gwapi_request r;
+  memset(&r, 0, sizeof(r));
+  r.sz = sizeof(r);
+  r.gateway = gateway;
+  r.port = 80;
+  r.protocol = GWAPI_PROTOCOL_HTTP;
+  r.host = host;
+  r.host_len = strlen(host);
+  r.method = "GET";
+  r.method_len = 3;
+  r.path = path;
+  r.path_len = strlen(path);
+  r.headers = headers;
+  r.header_count = header_count;
+  return r;
+}
+
+static void test_snapshot(void) {
+  gwapi_engine_opts opts;
+  memset(&opts, 0, sizeof(opts));
+  opts.sz = sizeof(opts);
+  opts.controller_name = "example.com/ctl";
+  gwapi_engine *engine = NULL;
+  CHECK(gwapi_engine_new(&opts, &engine, NULL) == GWAPI_OK);
+  CHECK(gwapi_engine_apply(engine, kStatusScenario, sizeof(kStatusScenario) - 1, NULL, NULL) ==
+        GWAPI_OK);
+  CHECK(gwapi_engine_apply(engine, kRoute, sizeof(kRoute) - 1, NULL, NULL) == GWAPI_OK);
+  gwapi_snapshot *snap = NULL;
+  CHECK(gwapi_engine_snapshot(engine, &snap, NULL) == GWAPI_OK && snap != NULL);
+  /* The snapshot outlives the engine. */
+  gwapi_engine_free(engine);
+
+  int32_t gw = gwapi_snapshot_find_gateway(snap, "ns", 2, "gw", 2);
+  CHECK(gw >= 0);
+  CHECK(gwapi_snapshot_find_gateway(snap, "ns", 2, "other", 5) == -1);
+
+  gwapi_header headers[1] = {{"X-Trace", 7, "1", 1}};
+  gwapi_request req = make_request(gw, "App.Example.com:80", "/api/v1?x=1", headers, 1);
+  gwapi_match_result res;
+  memset(&res, 0, sizeof(res));
+  res.sz = sizeof(res);
+  CHECK(gwapi_snapshot_match(snap, &req, &res) == GWAPI_OK);
+  CHECK(res.status == 0 && res.route >= 0 && res.rule == 0 && res.backend == 0);
+
+  gwapi_route_info route;
+  memset(&route, 0, sizeof(route));
+  route.sz = sizeof(route);
+  CHECK(gwapi_snapshot_route(snap, res.route, &route) == GWAPI_OK);
+  CHECK(str_eq(route.kind, "HTTPRoute") && str_eq(route.ns, "ns") && str_eq(route.name, "r"));
+  CHECK(route.rule_count == 1);
+  gwapi_backend_info backend;
+  memset(&backend, 0, sizeof(backend));
+  backend.sz = sizeof(backend);
+  CHECK(gwapi_snapshot_backend(snap, res.route, res.rule, res.backend, &backend) == GWAPI_OK);
+  CHECK(str_eq(backend.name, "s") && backend.port == 80 && backend.weight == 1 && backend.valid);
+  CHECK(gwapi_snapshot_backend(snap, res.route, 5, 0, &backend) == GWAPI_OUT_OF_RANGE);
+
+  /* A struct from an older caller (sz covering status only) gets just that. */
+  gwapi_match_result small;
+  memset(&small, 0xAB, sizeof(small));
+  small.sz = offsetof(gwapi_match_result, listener);
+  CHECK(gwapi_snapshot_match(snap, &req, &small) == GWAPI_OK);
+  CHECK(small.status == 0 && small.route == (int32_t)0xABABABAB);
+
+  gwapi_request miss = make_request(gw, "app.example.com", "/apix", NULL, 0);
+  CHECK(gwapi_snapshot_match(snap, &miss, &res) == GWAPI_OK && res.status == 404 && res.route == -1);
+
+  char *json = NULL;
+  size_t json_len = 0;
+  CHECK(gwapi_snapshot_decide_json(snap, &req, &json, &json_len, NULL) == GWAPI_OK);
+  CHECK(json != NULL && strstr(json, "\"name\":\"r\"") != NULL);
+  CHECK(json != NULL && strstr(json, "[\"X-Trace\",\"1\"]") != NULL);
+  gwapi_string_free(json);
+
+  /* Serialized, loaded elsewhere, decides the same. */
+  char *bytes = NULL;
+  size_t bytes_len = 0;
+  CHECK(gwapi_snapshot_serialize(snap, &bytes, &bytes_len, NULL) == GWAPI_OK && bytes_len > 0);
+  gwapi_snapshot *loaded = NULL;
+  CHECK(gwapi_snapshot_load(bytes, bytes_len, &loaded, NULL) == GWAPI_OK);
+  gwapi_string_free(bytes);
+  gwapi_match_result again;
+  memset(&again, 0, sizeof(again));
+  again.sz = sizeof(again);
+  CHECK(gwapi_snapshot_match(loaded, &req, &again) == GWAPI_OK);
+  CHECK(again.status == 0 && again.route == 0 && again.backend == 0);
+  gwapi_error *err = NULL;
+  gwapi_snapshot *bad = NULL;
+  CHECK(gwapi_snapshot_load("\xff\xff\xff", 3, &bad, &err) == GWAPI_INVALID_ARGUMENT);
+  CHECK(bad == NULL && err != NULL);
+  gwapi_error_free(err);
+
+  /* References: the last free releases. */
+  CHECK(gwapi_snapshot_ref(loaded) == loaded);
+  gwapi_snapshot_free(loaded);
+  CHECK(gwapi_snapshot_match(loaded, &req, &again) == GWAPI_OK);
+  gwapi_snapshot_free(loaded);
+  gwapi_snapshot_free(snap);
+  gwapi_snapshot_free(NULL);
+
+  req.protocol = 99;
+  CHECK(gwapi_snapshot_match(NULL, &req, &res) == GWAPI_INVALID_ARGUMENT);
+}
+
 int main(void) {
   test_version();
   test_free_null_is_noop();
@@ -271,6 +390,7 @@ int main(void) {
   test_malformed_input_is_an_error_and_changes_nothing();
   test_misuse_is_invalid_argument();
   test_status();
+  test_snapshot();
   if (failures == 0) printf("abi_test: all checks passed\n");
   return failures == 0 ? 0 : 1;
 }

@@ -195,7 +195,7 @@ TEST(EngineStatus, ResolvesLazilyAndOnlyAfterTheStoreChanges) {
   auto created = Engine::Create(o);
   ASSERT_TRUE(created.ok()) << created.status();
   std::unique_ptr<Engine> e = std::move(created).value();
-  EXPECT_TRUE(e->Status().entries().empty());
+  EXPECT_TRUE(e->Status().empty());
   ASSERT_TRUE(e->Apply(R"(
 apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
@@ -203,12 +203,12 @@ metadata: {name: c}
 spec: {controllerName: example.com/ctl}
 )").ok());
   const resolve::StatusSet* first = &e->Status();
-  ASSERT_EQ(first->entries().size(), 1u);
+  ASSERT_EQ(first->size(), 1u);
   std::string json = first->ToJson(e->store());
   // No change: the same result.
   EXPECT_EQ(e->Status().ToJson(e->store()), json);
   ASSERT_TRUE(e->Delete({"gateway.networking.k8s.io", "GatewayClass", "", "c"}).ok());
-  EXPECT_TRUE(e->Status().entries().empty());
+  EXPECT_TRUE(e->Status().empty());
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "lib/model/json.h"
 #include "lib/model/kinds.h"
 #include "lib/resolve/resolver.h"
 #include "tests/resolve/testing.h"
@@ -329,6 +330,63 @@ TEST(IncrementalStatus, EngineStatusMatchesFreshResolution) {
     ASSERT_EQ(Difference(got, Resolve(e->store(), opts, &fresh).ToJson(e->store())), "")
         << "step " << step;
   }
+}
+
+// Route, Gateway and ListenerSet stanzas are kept compact and rendered on
+// demand: Find() (a model::Value) and ToJson() must agree on every object,
+// after full and incremental updates alike, and a StatusSet stays readable
+// after the store has moved on.
+TEST(IncrementalStatus, FindAgreesWithToJsonOnEveryObject) {
+  World w(5);
+  auto e = NewEngine();
+  Seed(e.get(), &w);
+  Stepper stepper(e.get(), &w);
+  auto check = [&](const StatusSet& s, int step) {
+    absl::StatusOr<model::Value> all =
+        model::ParseJson(s.ToJson(e->store()), model::DecodeLimits());
+    ASSERT_TRUE(all.ok()) << all.status();
+    ASSERT_EQ(all->array().size(), s.size());
+    for (const model::Value& entry : all->array()) {
+      // Every kind with a status is in the Gateway API group.
+      model::ObjectKey key =
+          Key(entry.GetString("kind"), entry.GetString("namespace"), entry.GetString("name"));
+      const model::Value* found = s.Find(key);
+      ASSERT_NE(found, nullptr) << key.ToString() << " step " << step;
+      EXPECT_EQ(found->ToJson(), entry.Find("status")->ToJson()) << key.ToString();
+      EXPECT_EQ(s.Find(key), found);  // rendered once, then kept
+    }
+  };
+  for (int step = 0; step < 60; ++step) {
+    stepper.Step();
+    if (::testing::Test::HasFatalFailure()) return;
+    check(e->Status(), step);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+  ResolveOptions opts{std::string(testing::kController), testing::kTime};
+  TransitionMemory memory;
+  StatusSet kept = Resolve(e->store(), opts, &memory);
+  absl::StatusOr<model::Value> before =
+      model::ParseJson(kept.ToJson(e->store()), model::DecodeLimits());
+  ASSERT_TRUE(before.ok());
+  const model::Value* route_entry = nullptr;
+  for (const model::Value& entry : before->array()) {
+    if (entry.GetString("kind") == "HTTPRoute") route_entry = &entry;
+  }
+  ASSERT_NE(route_entry, nullptr);
+  model::ObjectKey route =
+      Key("HTTPRoute", route_entry->GetString("namespace"), route_entry->GetString("name"));
+  // Every stored route goes away; `kept` still holds what it rendered from.
+  for (int i = 0; i < kRoutes; ++i) {
+    for (const char* kind : {"HTTPRoute", "TCPRoute"}) {
+      model::ObjectKey k = Key(kind, absl::StrCat("ns-", i % kNamespaces), absl::StrCat("r-", i));
+      if (e->Get(k) != nullptr) ASSERT_TRUE(e->Delete(k).ok());
+    }
+  }
+  ASSERT_EQ(e->Get(route), nullptr);
+  e->Status();
+  const model::Value* found = kept.Find(route);
+  ASSERT_NE(found, nullptr);
+  EXPECT_EQ(found->ToJson(), route_entry->Find("status")->ToJson());
 }
 
 // A changed route updates only itself and its Gateways: the other routes'

@@ -30,8 +30,15 @@ from gwapi.engine import (
 from gwapi import errors as _errors
 from gwapi.errors import *  # noqa: F401,F403  (one class per status code)
 from gwapi.results import OUTCOMES, FieldError, ObjectResult, ObjectStatus, Outcome
+from gwapi.lb import LbRow, LoadBalancer
+from gwapi.snapshot import BackendChoice, Decision, Snapshot
 
 __all__ = [
+    "BackendChoice",
+    "LbRow",
+    "LoadBalancer",
+    "Decision",
+    "Snapshot",
     "EXPECTED_ABI",
     "LIBRARY_PATH",
     "Engine",

@@ -33,6 +33,7 @@ from ctypes import (
     Structure,
     c_char_p,
     c_int,
+    c_int32,
     c_int64,
     c_size_t,
     c_uint32,
@@ -54,6 +55,14 @@ __all__ = [
     "gwapi_field_error",
     "gwapi_object_key",
     "EngineP",
+    "SnapshotP",
+    "LbP",
+    "gwapi_lb_opts",
+    "gwapi_header",
+    "gwapi_request",
+    "gwapi_match_result",
+    "gwapi_route_info",
+    "gwapi_backend_info",
     "ObjectListP",
     "ErrorP",
     "read_str",
@@ -168,11 +177,93 @@ class gwapi_object_list(Structure):
     """Opaque ``gwapi_object_list``."""
 
 
+class gwapi_snapshot(Structure):
+    """Opaque ``gwapi_snapshot``."""
+
+
+class gwapi_header(Structure):
+    _fields_ = [
+        ("name", c_char_p),
+        ("name_len", c_size_t),
+        ("value", c_char_p),
+        ("value_len", c_size_t),
+    ]
+
+
+class gwapi_request(Structure):
+    _fields_ = [
+        ("sz", c_size_t),
+        ("gateway", c_int32),
+        ("port", c_uint32),
+        ("protocol", c_uint32),
+        ("host", c_char_p),
+        ("host_len", c_size_t),
+        ("method", c_char_p),
+        ("method_len", c_size_t),
+        ("path", c_char_p),
+        ("path_len", c_size_t),
+        ("sni", c_char_p),
+        ("sni_len", c_size_t),
+        ("headers", POINTER(gwapi_header)),
+        ("header_count", c_size_t),
+        ("hash", c_uint64),
+    ]
+
+
+class gwapi_match_result(Structure):
+    _fields_ = [
+        ("sz", c_size_t),
+        ("status", c_uint32),
+        ("listener", c_int32),
+        ("route", c_int32),
+        ("rule", c_int32),
+        ("backend", c_int32),
+    ]
+
+
+class gwapi_route_info(Structure):
+    _fields_ = [
+        ("sz", c_size_t),
+        ("kind", gwapi_str),
+        ("ns", gwapi_str),
+        ("name", gwapi_str),
+        ("rule_count", c_size_t),
+    ]
+
+
+class gwapi_backend_info(Structure):
+    _fields_ = [
+        ("sz", c_size_t),
+        ("ns", gwapi_str),
+        ("name", gwapi_str),
+        ("port", c_uint32),
+        ("weight", c_uint32),
+        ("valid", c_int32),
+    ]
+
+
+class gwapi_lb(Structure):
+    """Opaque ``gwapi_lb``."""
+
+
+class gwapi_lb_opts(Structure):
+    _fields_ = [
+        ("sz", c_size_t),
+        ("pin_path", c_char_p),
+        ("in_memory", c_uint32),
+        ("l7_proxy_port", c_uint32),
+        ("max_entries", c_uint32),
+        ("protocol_differentiation", c_uint32),
+    ]
+
+
 # Distinct pointer types so that passing a list where an engine is expected
 # is a ctypes ArgumentError instead of undefined behaviour.
 EngineP = POINTER(gwapi_engine)
 ObjectListP = POINTER(gwapi_object_list)
 ErrorP = POINTER(gwapi_error)
+SnapshotP = POINTER(gwapi_snapshot)
+LbP = POINTER(gwapi_lb)
 
 # --------------------------------------------------------------------------
 # The prototype table: name -> (restype, argtypes).
@@ -242,6 +333,37 @@ _PROTOTYPES: Final[dict[str, tuple[Any, list[Any]]]] = {
         gwapi_status,
         [POINTER(c_void_p), POINTER(c_size_t), POINTER(ErrorP)],
     ),
+    # Routing snapshots.
+    "gwapi_engine_snapshot": (gwapi_status, [EngineP, POINTER(SnapshotP), POINTER(ErrorP)]),
+    "gwapi_snapshot_ref": (SnapshotP, [SnapshotP]),
+    "gwapi_snapshot_free": (None, [SnapshotP]),
+    "gwapi_snapshot_serialize": (
+        gwapi_status,
+        [SnapshotP, POINTER(c_void_p), POINTER(c_size_t), POINTER(ErrorP)],
+    ),
+    "gwapi_snapshot_load": (gwapi_status, [c_char_p, c_size_t, POINTER(SnapshotP), POINTER(ErrorP)]),
+    "gwapi_snapshot_find_gateway": (c_int32, [SnapshotP, c_char_p, c_size_t, c_char_p, c_size_t]),
+    "gwapi_snapshot_match": (
+        gwapi_status,
+        [SnapshotP, POINTER(gwapi_request), POINTER(gwapi_match_result)],
+    ),
+    "gwapi_snapshot_route": (gwapi_status, [SnapshotP, c_int32, POINTER(gwapi_route_info)]),
+    "gwapi_snapshot_backend": (
+        gwapi_status,
+        [SnapshotP, c_int32, c_int32, c_int32, POINTER(gwapi_backend_info)],
+    ),
+    "gwapi_snapshot_decide_json": (
+        gwapi_status,
+        [SnapshotP, POINTER(gwapi_request), POINTER(c_void_p), POINTER(c_size_t), POINTER(ErrorP)],
+    ),
+    # eBPF load-balancer maps.
+    "gwapi_lb_open": (gwapi_status, [POINTER(gwapi_lb_opts), POINTER(LbP), POINTER(ErrorP)]),
+    "gwapi_lb_free": (None, [LbP]),
+    "gwapi_lb_sync": (
+        gwapi_status,
+        [LbP, SnapshotP, POINTER(c_void_p), POINTER(c_size_t), POINTER(ErrorP)],
+    ),
+    "gwapi_lb_list_json": (gwapi_status, [LbP, POINTER(c_void_p), POINTER(c_size_t), POINTER(ErrorP)]),
 }
 
 

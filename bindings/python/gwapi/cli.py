@@ -1,5 +1,6 @@
 """The ``gwapi`` command-line tool: validate manifests offline, show the store,
-show the status the engine computes, replay a conformance corpus.
+show the status the engine computes, decide a request (``match``), replay a
+conformance corpus.
 
 Output follows kubectl's conventions so it reads (and greps, and parses)
 like the tools Gateway API users already know: tables with capitalised
@@ -13,6 +14,7 @@ otherwise, 2 for a usage error (argparse).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import errno
 import json
 import os
@@ -26,6 +28,8 @@ from gwapi._ffi import LIBRARY_PATH
 from gwapi.engine import Engine, abi_version, version
 from gwapi.errors import GwapiError, NotFoundError, Status
 from gwapi.results import ObjectResult, ObjectStatus
+from gwapi.lb import LbRow, LoadBalancer, format_lb_list
+from gwapi.snapshot import PROTOCOLS, Decision
 
 __all__ = ["main", "build_parser", "format_table"]
 
@@ -310,6 +314,105 @@ def _cmd_conformance(args: argparse.Namespace) -> int:
     return 1 if any(r.outcome == "failed" for r in results) else 0
 
 
+def format_decision(d: Decision, method: str, host: str, path: str) -> str:
+    """One line a human reads at a glance: what was asked, what happens."""
+    asked = f"{method} {host}{path}"
+    where = f"{d.route_kind} {d.route} rule {d.rule}" + (f" ({d.rule_name})" if d.rule_name else "")
+    if d.route is None:
+        why = {404: "no route matches", 421: "misdirected: the Host belongs to another listener",
+               400: "the path is refused"}.get(d.status, "no route")
+        return f"{d.status} {asked}: {why}"
+    if not d.forwarded:
+        if d.location:
+            return f"{d.status} {asked} -> {where} -> redirect {d.location}"
+        if d.status == 500:
+            bad = f" {d.backend.namespace}/{d.backend.name}" if d.backend else ""
+            return f"500 {asked} -> {where} -> no usable backend{bad}"
+        return f"{d.status} {asked} -> {where} -> answered by the Gateway"
+    b = d.backend
+    parts = [f"{asked} -> {where} -> {b.namespace}/{b.name}:{b.port}" if b else f"{asked} -> {where}"]
+    if b and len(d.backends) > 1:
+        parts.append(f"(weight {b.weight}/{sum(x.weight for x in d.backends)})")
+    fwd = d.request
+    if fwd is not None:
+        if fwd.path != path:
+            parts.append(f"[path {fwd.path}]")
+        if fwd.host != host:
+            parts.append(f"[host {fwd.host}]")
+    for m in d.mirrors:
+        parts.append(f"[mirror {m.backend.namespace}/{m.backend.name} {m.percent:g}%]")
+    edits = len(d.response_headers)
+    if edits:
+        parts.append(f"[{edits} response header edit{'s' if edits != 1 else ''}]")
+    if d.timeouts:
+        parts.append("[timeouts " + ", ".join(f"{k[:-2]} {v} ms" for k, v in d.timeouts.items()) + "]")
+    if d.retry:
+        parts.append(f"[retry {d.retry.get('attempts', '-')}x on {d.retry.get('codes', [])}]")
+    return " ".join(parts)
+
+
+def _parse_header(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition(":")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"header {text!r} is not 'Name: value'")
+    return name.strip(), value.strip()
+
+
+def _cmd_match(args: argparse.Namespace) -> int:
+    with Engine(args.controller) as engine:
+        applied = _apply_files(engine, args.files, report=True)
+        _warn_rejected(applied)
+        with engine.snapshot() as snap:
+            if snap.gateway_index(args.gateway) < 0:
+                print(f"error: Gateway {args.gateway} is not programmed by this controller "
+                      "(see `gwapi status`)", file=sys.stderr)
+                return 1
+            d = snap.match(
+                gateway=args.gateway, port=args.port, protocol=args.protocol, host=args.host,
+                method=args.method, path=args.path, headers=args.header or [], sni=args.sni or "",
+                hash=args.hash,
+            )
+    if args.output == "json":
+        _dump_json(dataclasses.asdict(d), sys.stdout)
+    else:
+        print(format_decision(d, args.method, args.host, args.path))
+    return 1 if applied.failed else 0
+
+
+def _lb_rows_out(rows: list[LbRow], output: str) -> None:
+    if output == "json":
+        _dump_json([dataclasses.asdict(r) for r in rows], sys.stdout)
+    else:
+        sys.stdout.write(format_lb_list(rows))
+
+
+def _cmd_lb_list(args: argparse.Namespace) -> int:
+    with LoadBalancer(args.pin_path) as lb:
+        _lb_rows_out(lb.list(), args.output)
+    return 0
+
+
+def _cmd_lb_sync(args: argparse.Namespace) -> int:
+    if args.in_memory == bool(args.pin_path):
+        print("error: give exactly one of --pin-path and --in-memory", file=sys.stderr)
+        return 2
+    with Engine(args.controller) as engine:
+        applied = _apply_files(engine, args.files, report=True)
+        _warn_rejected(applied)
+        with engine.snapshot() as snap, LoadBalancer(
+            args.pin_path, in_memory=args.in_memory, l7_proxy_port=args.proxy_port
+        ) as lb:
+            report = lb.sync(snap)
+            for note in report.notes:
+                print(f"warning: {note}", file=sys.stderr)
+            print(
+                f"synced: {report.frontends_changed} frontends changed, {report.frontends_removed} removed, "
+                f"{report.entries_written} entries written, {report.entries_deleted} deleted"
+            )
+            _lb_rows_out(lb.list(), args.output)
+    return 1 if applied.failed else 0
+
+
 def _cmd_version(args: argparse.Namespace) -> int:
     info = {"libraryVersion": version(), "abiVersion": abi_version(), "library": str(LIBRARY_PATH)}
     if args.output == "json":
@@ -390,6 +493,49 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"the GatewayClass every corpus Gateway names (default: {conformance.DEFAULT_GATEWAY_CLASS})")
     p.add_argument("-o", "--output", choices=["text", "json"], default="text")
     p.set_defaults(func=_cmd_conformance)
+
+    p = sub.add_parser(
+        "match",
+        help="decide one request: route, rule, backend and filters",
+        description="Applies the manifests, compiles the routing snapshot and decides one request "
+        "arriving at a Gateway, as the Gateway's proxy would.",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help=files_help)
+    p.add_argument("--gateway", required=True, metavar="NS/NAME", help="the Gateway the request arrives at")
+    p.add_argument("--port", type=int, default=80, metavar="N", help="the listener port (default 80)")
+    p.add_argument("--protocol", default="HTTP", choices=sorted(PROTOCOLS), help="default HTTP")
+    p.add_argument("--host", default="", metavar="H", help="the Host header (any case, optional :port)")
+    p.add_argument("--path", default="/", metavar="P", help="path with optional ?query (default /)")
+    p.add_argument("--method", default="GET", metavar="M")
+    p.add_argument("-H", "--header", action="append", type=_parse_header, metavar="'K: V'",
+                   help="a request header (repeatable)")
+    p.add_argument("--sni", metavar="NAME", help="TLS server name (HTTPS, GRPCS, TLS)")
+    p.add_argument("--hash", type=int, default=0, metavar="N",
+                   help="flow hash that picks among weighted backends (default 0)")
+    p.add_argument("--controller", metavar="NAME", help=controller_help)
+    p.add_argument("-o", "--output", choices=["text", "json"], default="text")
+    p.set_defaults(func=_cmd_match)
+
+    p = sub.add_parser("lb", help="the eBPF load-balancer maps (Cilium's layout)")
+    lb_sub = p.add_subparsers(dest="lb_command", metavar="COMMAND", required=True)
+    q = lb_sub.add_parser("list", help="print the LB maps as `cilium-dbg bpf lb list` does")
+    q.add_argument("--pin-path", metavar="P", help="the maps' pin directory (default /sys/fs/bpf/tc/globals)")
+    q.add_argument("-o", "--output", choices=["text", "json"], default="text")
+    q.set_defaults(func=_cmd_lb_list)
+    q = lb_sub.add_parser(
+        "sync",
+        help="write the LB view of the manifests into the maps, then list them",
+        description="Applies the manifests, compiles the routing snapshot and makes the LB maps hold "
+        "its frontends: Gateway addresses to the L7 proxy port, TCP/UDP listeners to their "
+        "routes' endpoints, Services' ClusterIPs to their endpoints.",
+    )
+    q.add_argument("files", nargs="+", metavar="FILE", help=files_help)
+    q.add_argument("--pin-path", metavar="P", help="the maps' pin directory (created if missing)")
+    q.add_argument("--in-memory", action="store_true", help="an in-memory map set: what the maps would hold")
+    q.add_argument("--proxy-port", type=int, default=12141, metavar="N", help="the node's L7 proxy port")
+    q.add_argument("--controller", metavar="NAME", help=controller_help)
+    q.add_argument("-o", "--output", choices=["text", "json"], default="text")
+    q.set_defaults(func=_cmd_lb_sync)
 
     p = sub.add_parser("version", help="print the library's version")
     p.add_argument("-o", "--output", choices=["text", "json"], default="text")

@@ -9,11 +9,14 @@ the engine compute status, checks every status assertion (section 6.3,
 steps of section 8 included) and reports the case as ``passed``,
 ``failed: <first difference>`` or ``not-applicable: <reason>``.
 
-What it cannot check it never reports as passed (README section 10): request
-entries (classes D and L) need a matching engine, which does not exist yet,
-and ``provisionedResources`` (class I) needs an engine that provisions
-cluster objects. A case holding either is ``not-applicable`` once its status
-assertions pass; a failing status assertion still makes it ``failed``.
+Request entries are judged against the engine's compiled routing snapshot
+(``conformance_requests``): every decision-level field (class D) is checked.
+What it cannot check it never reports as passed (README section 10): the
+parts of a request that need live traffic (class L: TLS handshakes, h2c and
+WebSocket upgrades, backend timing and retries) and ``provisionedResources``
+(class I, objects the engine would provision). A case holding any of those is
+``not-applicable`` once everything checkable passes; a failing assertion
+still makes it ``failed``.
 
 Any directory in the corpus format works (``cases/*.json`` plus
 ``manifests/``), so other corpora can be replayed with the same code.
@@ -33,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Literal, Optional, Sequence
 
+from gwapi.conformance_requests import RequestJudge
 from gwapi.engine import Engine, supported_features
 from gwapi.errors import GwapiError, NotFoundError
 from gwapi.results import ObjectResult, ObjectStatus
@@ -110,7 +114,7 @@ class CaseResult:
     name: str
     outcome: Outcome
     detail: str  # the first difference, or the reason it is not applicable
-    checked: int = 0  # status assertions evaluated
+    checked: int = 0  # status and request assertions evaluated
     differences: tuple[str, ...] = ()
 
     def line(self) -> str:
@@ -589,6 +593,7 @@ class _Run:
     placeholders: _Placeholders
     differences: list[str] = field(default_factory=list)
     checked: int = 0
+    not_applicable: list[str] = field(default_factory=list)
     rejected: dict[_Key, str] = field(default_factory=dict)
     statuses: dict[tuple[str, str, str], ObjectStatus] = field(default_factory=dict)
 
@@ -677,15 +682,42 @@ class _Run:
         self.check_namespaces_ready(where, list(block.get("namespacesReady", [])))
         for entry in block.get("status", []):
             self.check_entry(where, entry)
+        requests = block.get("requests", [])
+        if requests:
+            self.check_requests(where, requests)
+
+    def _gateway_addresses(self) -> dict[str, str]:
+        out = {}
+        for (kind, ns, name), s in self.statuses.items():
+            addresses = s.status.get("addresses") or []
+            if kind == "Gateway" and addresses:
+                out[f"{ns}/{name}"] = str(addresses[0].get("value", ""))
+        return out
+
+    def check_requests(self, where: str, requests: list[dict[str, Any]]) -> None:
+        """README section 7, against one snapshot of the reconciled state."""
+        with self.engine.snapshot() as snap:
+            judge = RequestJudge(snap, self._gateway_addresses())
+            for i, entry in enumerate(requests):
+                entry = self.placeholders(entry)
+                r = entry["request"]
+                label = (
+                    f"{where}request {i} ({r['protocol']} {entry['gateway']}:{entry['port']}"
+                    f"{' ' + r['host'] if 'host' in r else ''}{' ' + r['path'] if 'path' in r else ''})"
+                )
+                verdict = judge.judge(entry)
+                self.checked += verdict.checked
+                self.differences += [f"{label}: {d}" for d in verdict.differences]
+                self.not_applicable += [f"{label}: {n}" for n in verdict.not_applicable]
 
 
-def _not_applicable_reasons(case: dict[str, Any]) -> list[str]:
+def _not_applicable_reasons(case: dict[str, Any], run: _Run) -> list[str]:
     """Assertions this replayer cannot check (README section 10)."""
-    requests = len(case.get("requests", [])) + sum(len(s.get("requests", [])) for s in case.get("steps", []))
     reasons = []
-    if requests:
-        n = f"{requests} request assertion{'s' if requests != 1 else ''}"
-        reasons.append(f"request matching is not implemented yet ({n}, class D/L)")
+    if run.not_applicable:
+        n = len(run.not_applicable)
+        more = f" (and {n - 1} more)" if n > 1 else ""
+        reasons.append(f"{run.not_applicable[0]}{more}")
     if "provisionedResources" in case:
         reasons.append("provisionedResources is class I (infrastructure the engine does not provision)")
     return reasons
@@ -771,9 +803,9 @@ def run_case(
             run.check_block(where, step)
     if run.differences:
         return CaseResult(name, "failed", run.differences[0], run.checked, tuple(run.differences))
-    reasons = _not_applicable_reasons(case)
+    reasons = _not_applicable_reasons(case, run)
     if reasons:
-        detail = "; ".join(reasons) + f" ({run.checked} status assertions passed)"
+        detail = "; ".join(reasons) + f" ({run.checked} assertions passed)"
         return CaseResult(name, "not-applicable", detail, run.checked)
     return CaseResult(name, "passed", "", run.checked)
 

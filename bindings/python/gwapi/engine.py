@@ -19,11 +19,14 @@ import json
 import threading
 import weakref
 from types import TracebackType
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from gwapi import _ffi
 from gwapi._ffi import lib
 from gwapi.errors import EngineClosedError, Status, error_for
+
+if TYPE_CHECKING:
+    from gwapi.snapshot import Snapshot
 from gwapi.results import OUTCOMES, FieldError, ObjectResult, ObjectStatus
 
 __all__ = [
@@ -409,6 +412,17 @@ class Engine:
         if not isinstance(doc, list):
             raise error_for(Status.INTERNAL, "gwapi_engine_status_json returned a non-array")
         return [_object_status(entry) for entry in doc]
+
+    def snapshot(self) -> Snapshot:
+        """Compiles the current routing configuration into an immutable
+        :class:`~gwapi.snapshot.Snapshot` (it outlives the engine)."""
+        from gwapi.snapshot import Snapshot
+
+        out = _ffi.SnapshotP()
+        err = _ffi.ErrorP()
+        with self._lock:
+            _check(lib.gwapi_engine_snapshot(self._live(), ctypes.byref(out), ctypes.byref(err)), err)
+        return Snapshot(out)
 
     def status_json(self) -> str:
         """Like status(), but the JSON array as the library wrote it

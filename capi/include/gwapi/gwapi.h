@@ -44,9 +44,9 @@ extern "C" {
 #endif
 
 #define GWAPI_VERSION_MAJOR 0
-#define GWAPI_VERSION_MINOR 1
+#define GWAPI_VERSION_MINOR 2
 #define GWAPI_VERSION_PATCH 0
-#define GWAPI_VERSION_STRING "0.1.0"
+#define GWAPI_VERSION_STRING "0.2.0"
 /* The ABI generation: bumped when a symbol's meaning changes (never silently). */
 #define GWAPI_ABI_VERSION 1
 
@@ -252,6 +252,182 @@ GWAPI_API gwapi_status gwapi_engine_object_status_json(gwapi_engine *engine, con
  * "Gateway", "HTTPRoute", "GatewayPort8080"), as a JSON array of strings,
  * sorted. The caller frees *out with gwapi_string_free(). */
 GWAPI_API gwapi_status gwapi_supported_features_json(char **out, size_t *out_len, gwapi_error **err);
+
+/* ------------------------------------------------------------------------ */
+/* Routing snapshots                                                        */
+
+/* An immutable, compiled routing configuration: for every programmed
+ * Gateway listener, the routes attached and accepted there. Reference
+ * counted; it owns copies of everything it needs, so it outlives the engine
+ * that made it. Thread-safety: any number of threads may match against one
+ * snapshot at once; gwapi_snapshot_ref/free may be called from any thread. */
+typedef struct gwapi_snapshot gwapi_snapshot;
+
+/* Compiles the engine's current state (status is brought up to date first).
+ * The caller owns one reference in *out. */
+GWAPI_API gwapi_status gwapi_engine_snapshot(gwapi_engine *engine, gwapi_snapshot **out,
+                                             gwapi_error **err);
+/* Takes another reference; returns `snapshot`. */
+GWAPI_API gwapi_snapshot *gwapi_snapshot_ref(gwapi_snapshot *snapshot);
+/* Drops one reference; the last one frees the snapshot. */
+GWAPI_API void gwapi_snapshot_free(gwapi_snapshot *snapshot);
+
+/* The snapshot as a serialized gwapi.v1.Snapshot protobuf message
+ * (lib/proto/gwapi/v1/snapshot.proto). The caller frees *out with
+ * gwapi_string_free(); the bytes are not NUL-terminated text. */
+GWAPI_API gwapi_status gwapi_snapshot_serialize(const gwapi_snapshot *snapshot, char **out,
+                                                size_t *out_len, gwapi_error **err);
+/* A snapshot from serialized gwapi.v1.Snapshot bytes, in any process.
+ * GWAPI_INVALID_ARGUMENT when the bytes do not parse or do not compile. */
+GWAPI_API gwapi_status gwapi_snapshot_load(const char *data, size_t len, gwapi_snapshot **out,
+                                           gwapi_error **err);
+
+/* The index of Gateway namespace/name for gwapi_request.gateway, or -1. */
+GWAPI_API int32_t gwapi_snapshot_find_gateway(const gwapi_snapshot *snapshot, const char *ns,
+                                              size_t ns_len, const char *name, size_t name_len);
+
+typedef enum gwapi_protocol {
+  GWAPI_PROTOCOL_HTTP = 0,  /* HTTP/1.1 or h2c, cleartext */
+  GWAPI_PROTOCOL_HTTPS = 1, /* HTTP over TLS terminated at the Gateway */
+  GWAPI_PROTOCOL_GRPC = 2,  /* gRPC over cleartext HTTP/2 */
+  GWAPI_PROTOCOL_GRPCS = 3, /* gRPC over TLS terminated at the Gateway */
+  GWAPI_PROTOCOL_TLS = 4,   /* a TLS connection routed by SNI */
+  GWAPI_PROTOCOL_TCP = 5,
+  GWAPI_PROTOCOL_UDP = 6
+} gwapi_protocol;
+
+typedef struct gwapi_header {
+  const char *name; /* any case */
+  size_t name_len;
+  const char *value;
+  size_t value_len;
+} gwapi_header;
+
+/* One request arriving at a Gateway. Strings are borrowed for the call. */
+typedef struct gwapi_request {
+  size_t sz;
+  int32_t gateway; /* from gwapi_snapshot_find_gateway() */
+  uint32_t port;
+  uint32_t protocol; /* gwapi_protocol */
+  const char *host;  /* Host / :authority, any case, optional ":port" */
+  size_t host_len;
+  const char *method;
+  size_t method_len;
+  const char *path; /* path with optional "?query", as sent */
+  size_t path_len;
+  const char *sni; /* TLS server name; empty without TLS */
+  size_t sni_len;
+  const gwapi_header *headers;
+  size_t header_count;
+  /* Picks among weighted backends: the same hash gives the same backend. */
+  uint64_t hash;
+} gwapi_request;
+
+/* The decision for one request: indexes into the snapshot, read with
+ * gwapi_snapshot_route() and gwapi_snapshot_backend(). */
+typedef struct gwapi_match_result {
+  size_t sz;
+  /* 0 when forwarded to `backend`; otherwise the status the Gateway answers
+   * itself: 404 no route (gRPC: Unimplemented), 500 invalid backend, 3xx
+   * redirect, 421 misdirected, 200/204 CORS preflight. */
+  uint32_t status;
+  int32_t listener; /* index in the Gateway's listeners, -1 when none */
+  int32_t route;    /* -1 when no route matched */
+  int32_t rule;
+  int32_t backend; /* index in the rule's backends, -1 when none */
+} gwapi_match_result;
+
+/* Decides `request`. Allocates nothing, takes no lock: the hot path. */
+GWAPI_API gwapi_status gwapi_snapshot_match(const gwapi_snapshot *snapshot,
+                                            const gwapi_request *request,
+                                            gwapi_match_result *result);
+
+/* A route of the snapshot; strings are lent by the snapshot. */
+typedef struct gwapi_route_info {
+  size_t sz;
+  gwapi_str kind; /* "HTTPRoute", "GRPCRoute", ... */
+  gwapi_str ns;
+  gwapi_str name;
+  size_t rule_count;
+} gwapi_route_info;
+
+GWAPI_API gwapi_status gwapi_snapshot_route(const gwapi_snapshot *snapshot, int32_t route,
+                                            gwapi_route_info *out);
+
+/* A backendRef of a rule; strings are lent by the snapshot. */
+typedef struct gwapi_backend_info {
+  size_t sz;
+  gwapi_str ns;
+  gwapi_str name;
+  uint32_t port;
+  uint32_t weight;
+  int32_t valid; /* 0 when the reference does not resolve (answers 500) */
+} gwapi_backend_info;
+
+GWAPI_API gwapi_status gwapi_snapshot_backend(const gwapi_snapshot *snapshot, int32_t route,
+                                              int32_t rule, int32_t backend,
+                                              gwapi_backend_info *out);
+
+/* The whole decision as JSON, filters applied: route, rule, backend, the
+ * rewritten request the backend receives, response header edits, redirect
+ * Location, mirrors, CORS answer, timeouts and retry policy (the format is
+ * documented in docs/MATCHING.md). Allocates; for tools and tests. The
+ * caller frees *out with gwapi_string_free(). */
+GWAPI_API gwapi_status gwapi_snapshot_decide_json(const gwapi_snapshot *snapshot,
+                                                  const gwapi_request *request, char **out,
+                                                  size_t *out_len, gwapi_error **err);
+
+/* ------------------------------------------------------------------------ */
+/* eBPF load-balancer maps                                                  */
+
+/* A writer of the Cilium-compatible LB maps (cilium_lb4_services_v2,
+ * cilium_lb4_backends_v3, cilium_lb4_reverse_nat and the IPv6 ones), synced
+ * from snapshots: Gateway addresses as L7 frontends to the node's proxy,
+ * TCP/UDP listeners as L4 frontends, Services as ClusterIP frontends.
+ * Thread-safety: calls on one gwapi_lb must not overlap. */
+typedef struct gwapi_lb gwapi_lb;
+
+typedef struct gwapi_lb_opts {
+  size_t sz;
+  /* Directory on a bpf filesystem with the map pins; NUL-terminated, may be
+   * NULL for /sys/fs/bpf/tc/globals. Missing maps are created and pinned;
+   * pinned maps whose type or sizes differ are refused. */
+  const char *pin_path;
+  /* Non-zero: an in-memory map set instead of the kernel (no root). */
+  uint32_t in_memory;
+  /* The node's L7 proxy port for Gateway frontends; 0 means 12141. */
+  uint32_t l7_proxy_port;
+  /* max_entries of each map; 0 means 65,536. */
+  uint32_t max_entries;
+  /* Non-zero: TCP and UDP frontends on one address and port are separate
+   * entries (Cilium 1.17 --bpf-lb-proto-diff); 0 writes protocol 0 as
+   * Cilium 1.16 does. */
+  uint32_t protocol_differentiation;
+} gwapi_lb_opts;
+
+/* Opens the maps and restores backend IDs and rev-NAT indexes from what they
+ * hold; writes nothing. */
+GWAPI_API gwapi_status gwapi_lb_open(const gwapi_lb_opts *opts, gwapi_lb **out, gwapi_error **err);
+GWAPI_API void gwapi_lb_free(gwapi_lb *lb);
+
+/* Makes the maps hold the LB view of `snapshot`, writing only what changed,
+ * make-before-break. On failure (a full map: RESOURCE_EXHAUSTED naming the
+ * map; a failed syscall: its errno) every frontend is in its old or its new
+ * state. When report is not NULL, *report receives
+ *   {"frontendsChanged", "frontendsRemoved", "entriesWritten",
+ *    "entriesDeleted", "notes": [...]}
+ * which the caller frees with gwapi_string_free(). */
+GWAPI_API gwapi_status gwapi_lb_sync(gwapi_lb *lb, const gwapi_snapshot *snapshot, char **report,
+                                     size_t *report_len, gwapi_error **err);
+
+/* Every services-map entry, sorted, as a JSON array of
+ *   {"service": "172.17.0.64:80/ANY (0)", "backend": "0.0.0.0:0 (1) (0)
+ *    [LoadBalancer, l7-load-balancer] (L7LB Proxy Port: 12141)",
+ *    "slot": 0, "revNat": 1, ...}
+ * rows (the columns of `cilium-dbg bpf lb list`). The caller frees *out
+ * with gwapi_string_free(). */
+GWAPI_API gwapi_status gwapi_lb_list_json(gwapi_lb *lb, char **out, size_t *out_len,
+                                          gwapi_error **err);
 
 #ifdef __cplusplus
 }

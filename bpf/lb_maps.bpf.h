@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The Cilium-compatible LB maps as the datapath programs declare them. The
+ * loader replaces each with the map pinned by the writer (bpf_map__reuse_fd)
+ * before load, so type, sizes and max_entries here are only what the
+ * verifier sees until then; they match what lib/lb creates by default.
+ */
+#ifndef GWAPI_LB_MAPS_BPF_H
+#define GWAPI_LB_MAPS_BPF_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "gwapi/lb_abi.h"
+#include "gwapi/lb_datapath.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct gwapi_lb4_key);
+	__type(value, struct gwapi_lb_service);
+	__uint(max_entries, GWAPI_LB_MAP_DEFAULT_MAX_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} lb4_services SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, gwapi_lb_backend_key);
+	__type(value, struct gwapi_lb4_backend);
+	__uint(max_entries, GWAPI_LB_MAP_DEFAULT_MAX_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} lb4_backends SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, gwapi_lb_reverse_nat_key);
+	__type(value, struct gwapi_lb4_reverse_nat);
+	__uint(max_entries, GWAPI_LB_MAP_DEFAULT_MAX_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} lb4_revnat SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct gwapi_lb6_key);
+	__type(value, struct gwapi_lb_service);
+	__uint(max_entries, GWAPI_LB_MAP_DEFAULT_MAX_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} lb6_services SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, gwapi_lb_backend_key);
+	__type(value, struct gwapi_lb6_backend);
+	__uint(max_entries, GWAPI_LB_MAP_DEFAULT_MAX_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} lb6_backends SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, gwapi_lb_reverse_nat_key);
+	__type(value, struct gwapi_lb6_reverse_nat);
+	__uint(max_entries, GWAPI_LB_MAP_DEFAULT_MAX_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} lb6_revnat SEC(".maps");
+
+/* murmur3's 32-bit finaliser: spreads sequential inputs (cookies, ports). */
+static __always_inline __u32 gwapi_mix32(__u32 h)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6b;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35;
+	h ^= h >> 16;
+	return h;
+}
+
+#endif /* GWAPI_LB_MAPS_BPF_H */

@@ -1,0 +1,243 @@
+#include "lib/route/decision_json.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "lib/model/value.h"
+
+namespace gwapi::route {
+namespace {
+
+namespace v1 = gwapi::v1;
+using model::AppendJsonString;
+
+// Appends `"key":` (with a leading comma unless first).
+class JsonObject {
+ public:
+  explicit JsonObject(std::string* out) : out_(out) { out_->push_back('{'); }
+  std::string* Key(absl::string_view key) {
+    if (!first_) out_->push_back(',');
+    first_ = false;
+    AppendJsonString(key, out_);
+    out_->push_back(':');
+    return out_;
+  }
+  void String(absl::string_view key, absl::string_view value) { AppendJsonString(value, Key(key)); }
+  void Number(absl::string_view key, int64_t value) { absl::StrAppend(Key(key), value); }
+  void Bool(absl::string_view key, bool value) { Key(key)->append(value ? "true" : "false"); }
+  void Close() { out_->push_back('}'); }
+
+ private:
+  std::string* out_;
+  bool first_ = true;
+};
+
+absl::string_view KindName(v1::RouteKind kind) {
+  switch (kind) {
+    case v1::ROUTE_KIND_HTTP:
+      return "HTTPRoute";
+    case v1::ROUTE_KIND_GRPC:
+      return "GRPCRoute";
+    case v1::ROUTE_KIND_TLS:
+      return "TLSRoute";
+    case v1::ROUTE_KIND_TCP:
+      return "TCPRoute";
+    case v1::ROUTE_KIND_UDP:
+      return "UDPRoute";
+    default:
+      return "";
+  }
+}
+
+void AppendBackend(const v1::Backend& b, std::string* out) {
+  JsonObject o(out);
+  o.String("kind", b.kind().empty() ? "Service" : b.kind());
+  o.String("namespace", b.namespace_());
+  o.String("name", b.name());
+  o.Number("port", b.port());
+  o.Number("weight", b.weight());
+  o.Bool("valid", b.valid());
+  o.String("appProtocol", b.app_protocol());
+  if (b.has_tls()) o.String("tlsSni", b.tls().sni());
+  o.Close();
+}
+
+bool SameName(absl::string_view a, absl::string_view b) { return absl::EqualsIgnoreCase(a, b); }
+
+// The request headers after `edits`: set replaces every value of a name,
+// add appends one, remove drops every value (spec order: set, add, remove).
+std::vector<std::pair<std::string, std::string>> EditHeaders(absl::Span<const Header> in,
+                                                             const HeaderEdits& edits) {
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(in.size() + edits.set.size() + edits.add.size());
+  for (const Header& h : in) out.emplace_back(std::string(h.name), std::string(h.value));
+  for (const HeaderPair& s : edits.set) {
+    bool replaced = false;
+    for (auto it = out.begin(); it != out.end();) {
+      if (!SameName(it->first, s.first)) {
+        ++it;
+      } else if (!replaced) {
+        it->second = s.second;
+        replaced = true;
+        ++it;
+      } else {
+        it = out.erase(it);
+      }
+    }
+    if (!replaced) out.emplace_back(s.first, s.second);
+  }
+  for (const HeaderPair& a : edits.add) out.emplace_back(a.first, a.second);
+  for (const std::string& r : edits.remove) {
+    std::erase_if(out, [&](const auto& h) { return SameName(h.first, r); });
+  }
+  return out;
+}
+
+absl::string_view TlsModeName(v1::TlsMode mode) {
+  switch (mode) {
+    case v1::TLS_MODE_TERMINATE:
+      return "Terminate";
+    case v1::TLS_MODE_PASSTHROUGH:
+      return "Passthrough";
+    default:
+      return "";
+  }
+}
+
+}  // namespace
+
+std::string DecisionJson(const Snapshot& snapshot, const Request& request) {
+  MatchResult r;
+  snapshot.Match(request, &r);
+  const v1::Snapshot& config = snapshot.config();
+  std::string out;
+  JsonObject o(&out);
+  o.Number("status", r.status);
+  const v1::Gateway* gw = request.gateway >= 0 && request.gateway < config.gateways_size()
+                              ? &config.gateways(request.gateway)
+                              : nullptr;
+  if (gw != nullptr) o.String("gateway", absl::StrCat(gw->namespace_(), "/", gw->name()));
+  const v1::Listener* listener =
+      gw != nullptr && r.listener >= 0 && r.listener < gw->listeners_size() ? &gw->listeners(r.listener)
+                                                                            : nullptr;
+  if (listener != nullptr) {
+    o.String("listener", listener->name());
+    o.String("tlsMode", TlsModeName(listener->tls_mode()));
+  }
+  if (r.route < 0 || r.route >= config.routes_size()) {
+    o.Close();
+    return out;
+  }
+  const v1::Route& route = config.routes(r.route);
+  {
+    JsonObject ro(o.Key("route"));
+    ro.String("kind", KindName(route.kind()));
+    ro.String("namespace", route.namespace_());
+    ro.String("name", route.name());
+    ro.Close();
+  }
+  if (r.rule < 0 || r.rule >= route.rules_size()) {
+    o.Close();
+    return out;
+  }
+  const v1::Rule& rule = route.rules(r.rule);
+  o.Number("rule", r.rule);
+  o.String("ruleName", rule.name());
+  if (r.backend >= 0 && r.backend < rule.backends_size()) {
+    AppendBackend(rule.backends(r.backend), o.Key("backend"));
+  }
+  std::string* list = o.Key("backends");
+  list->push_back('[');
+  for (int i = 0; i < rule.backends_size(); ++i) {
+    if (i > 0) list->push_back(',');
+    AppendBackend(rule.backends(i), list);
+  }
+  list->push_back(']');
+  if (r.status >= 300 && r.status < 400) {
+    o.String("location", snapshot.RedirectLocation(request, r));
+  }
+  if (r.status == 0 || r.status == 200 || r.status == 204) {
+    RequestEdits edits = snapshot.ApplyFilters(request, r);
+    if (r.status == 0) {
+      JsonObject req(o.Key("request"));
+      req.String("method", request.method);
+      req.String("host", edits.host.value_or(std::string(request.host)));
+      req.String("path", edits.path.value_or(std::string(request.path)));
+      std::string* hs = req.Key("headers");
+      hs->push_back('[');
+      bool first = true;
+      for (const auto& [name, value] : EditHeaders(request.headers, edits.request_headers)) {
+        if (!first) hs->push_back(',');
+        first = false;
+        hs->push_back('[');
+        AppendJsonString(name, hs);
+        hs->push_back(',');
+        AppendJsonString(value, hs);
+        hs->push_back(']');
+      }
+      hs->push_back(']');
+      req.Close();
+    }
+    std::string* rh = o.Key("responseHeaders");
+    rh->push_back('[');
+    bool first = true;
+    auto edit = [&](absl::string_view op, absl::string_view name, absl::string_view value) {
+      if (!first) rh->push_back(',');
+      first = false;
+      rh->push_back('[');
+      AppendJsonString(op, rh);
+      rh->push_back(',');
+      AppendJsonString(name, rh);
+      rh->push_back(',');
+      AppendJsonString(value, rh);
+      rh->push_back(']');
+    };
+    for (const HeaderPair& h : edits.response_headers.set) edit("set", h.first, h.second);
+    for (const HeaderPair& h : edits.response_headers.add) edit("add", h.first, h.second);
+    for (const std::string& h : edits.response_headers.remove) edit("remove", h, "");
+    rh->push_back(']');
+    std::string* ms = o.Key("mirrors");
+    ms->push_back('[');
+    for (size_t i = 0; i < edits.mirrors.size(); ++i) {
+      const Mirror& m = edits.mirrors[i];
+      if (i > 0) ms->push_back(',');
+      JsonObject mo(ms);
+      if (m.backend != nullptr) AppendBackend(*m.backend, mo.Key("backend"));
+      double pct = m.denominator == 0 ? 0.0 : 100.0 * m.numerator / m.denominator;
+      absl::StrAppendFormat(mo.Key("percent"), "%.6g", pct);
+      mo.Bool("selected", m.selected);
+      mo.Close();
+    }
+    ms->push_back(']');
+    if (edits.timeouts != nullptr) {
+      JsonObject t(o.Key("timeouts"));
+      if (edits.timeouts->has_request_ms()) t.Number("requestMs", edits.timeouts->request_ms());
+      if (edits.timeouts->has_backend_request_ms()) {
+        t.Number("backendRequestMs", edits.timeouts->backend_request_ms());
+      }
+      t.Close();
+    }
+    if (edits.retry != nullptr) {
+      JsonObject t(o.Key("retry"));
+      std::string* codes = t.Key("codes");
+      codes->push_back('[');
+      for (int i = 0; i < edits.retry->codes_size(); ++i) {
+        if (i > 0) codes->push_back(',');
+        absl::StrAppend(codes, edits.retry->codes(i));
+      }
+      codes->push_back(']');
+      if (edits.retry->has_attempts()) t.Number("attempts", edits.retry->attempts());
+      if (edits.retry->has_backoff_ms()) t.Number("backoffMs", edits.retry->backoff_ms());
+      t.Close();
+    }
+  }
+  o.Close();
+  return out;
+}
+
+}  // namespace gwapi::route

@@ -1,0 +1,381 @@
+// The compiled form behind route::Snapshot. Private to lib/route.
+//
+// Layout (one flat array per kind of thing, indexes instead of pointers, so
+// that a snapshot of 10,000 routes is a handful of allocations):
+//   gateway -> port -> listener family (HTTP, HTTPS, TLS, TCP, UDP)
+//     -> listener chosen by hostname (exact, then longest wildcard, then "")
+//     -> route table chosen by hostname, same order, falling back to the
+//        next less specific table when a table has no matching rule
+//     -> within a table: Exact paths (hash), regex paths (sorted list), then
+//        PathPrefix nodes (hashed by their segments, probed longest first).
+// Hostnames, exact paths and prefix nodes all live in one FlatIndex.
+// Every string_view points into `*config`, which the SnapshotImpl owns, or
+// into `strings`.
+#ifndef GWAPI_LIB_ROUTE_IMPL_H_
+#define GWAPI_LIB_ROUTE_IMPL_H_
+
+#include <cstdint>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/arena.h"
+#include "gwapi/v1/snapshot.pb.h"
+#include "lib/route/snapshot.h"
+#include "re2/re2.h"
+#include "re2/set.h"
+
+namespace gwapi::route {
+
+inline constexpr uint32_t kNone = ~uint32_t{0};
+
+// The most segments a PathPrefix can have: a CRD path value has at most
+// 1,024 characters, so at most 512 segments. Deeper values (possible only
+// in a hand-made message) are reported in diagnostics and never match.
+inline constexpr size_t kMaxPrefixDepth = 512;
+
+struct PathHashes;  // match.cc
+struct HostName;    // text.h
+
+// A half-open range of indexes into one of SnapshotImpl's arrays.
+struct Range {
+  uint32_t begin = 0;
+  uint32_t end = 0;
+};
+
+// A header or query-parameter condition of a match.
+struct Cond {
+  absl::string_view name;
+  absl::string_view value;
+  const RE2* re = nullptr;  // RegularExpression when set
+};
+
+// One HTTPRoute match (route, rule, match index) as a candidate of a table.
+// It carries the result of the common case (a rule that always forwards to
+// the same backend) so that a match reads no RuleInfo.
+struct Candidate {
+  uint32_t rule_id = 0;  // index in SnapshotImpl::rules
+  uint32_t route = 0;
+  // The method, up to 8 bytes packed little-endian; method_len 0 = any.
+  uint64_t method = 0;
+  uint32_t cond_begin = 0;  // headers, then query params, in `conds`
+  uint16_t rule = 0;
+  int16_t match = -1;
+  // >= 0: the rule always forwards to this backend (no redirect or CORS,
+  // one valid backend with a weight above 0); -1: decide through RuleInfo.
+  int16_t fixed_backend = -1;
+  uint8_t num_headers = 0;  // the CRD allows 16
+  uint8_t num_query = 0;    // the CRD allows 16
+  uint8_t method_len = 0;
+  const RE2* path_re = nullptr;  // regex path candidates only
+};
+// 40 bytes: the candidates are the largest part of the index
+// (BM_Match_Compile_*: index_bytes_per_route).
+static_assert(sizeof(Candidate) == 40, "keep Candidate small");
+
+// One GRPCRoute match as a candidate of a table.
+struct GrpcCandidate {
+  uint32_t rule_id = 0;
+  int32_t match = -1;
+  absl::string_view service;  // exact; "" = any
+  absl::string_view method;
+  const RE2* service_re = nullptr;  // RegularExpression type
+  const RE2* method_re = nullptr;
+  uint32_t cond_begin = 0;
+  uint16_t num_headers = 0;
+};
+
+// The rules that apply to one (listener, route family, hostname).
+struct Table {
+  Range root;              // PathPrefix "/" candidates, best first
+  uint16_t max_depth = 0;  // deepest PathPrefix node, in segments
+  bool has_exact = false;
+  Range regex;  // regex path candidates in `cands`, best first
+  // Quick reject over all of `regex` (nullptr when not built or when
+  // RE2::Set::Compile failed: then every regex candidate is tried).
+  std::unique_ptr<RE2::Set> regex_set;
+  Range grpc;  // in `grpc_cands`, best first
+  Range l4;    // TLS/TCP/UDP: rule ids in `l4_rules`, best first
+};
+
+// Hostname -> value for one owner (a port's listeners of one family, or a
+// listener's tables of one route family): exact names and wildcard
+// suffixes live in FlatIndex (IndexSlot::a is the value); `any` is for
+// "no hostname".
+struct HostSet {
+  uint32_t owner = kNone;
+  uint32_t any = kNone;
+  uint32_t any_flags = 0;  // TableFlags of the `any` table
+  bool has_exact = false;
+  bool has_wildcard = false;
+  bool empty() const { return !has_exact && !has_wildcard && any == kNone; }
+};
+
+// Per listener: the route tables of each family.
+struct CompiledListener {
+  HostSet http;  // HTTPRoute tables
+  HostSet grpc;  // GRPCRoute tables
+  HostSet l4;    // TLSRoute (by SNI), TCPRoute, UDPRoute tables
+};
+
+enum Family : uint8_t { kFamHttp, kFamHttps, kFamTls, kFamTcp, kFamUdp, kNumFamilies };
+
+struct PortEntry {
+  uint32_t port = 0;
+  // Listener indexes (in the Gateway) per family, by hostname.
+  HostSet listeners[kNumFamilies];
+};
+
+struct CompiledGateway {
+  std::vector<PortEntry> ports;
+  uint32_t listener_base = 0;  // this Gateway's first CompiledListener
+};
+
+// What a FlatIndex key hashes, so that equal strings of different kinds or
+// owners never share a key.
+enum KeyTag : uint64_t {
+  kTagHostExact = 1,
+  kTagHostWildcard = 2,
+  kTagExactPath = 3,
+  kTagPrefix = 4,
+};
+
+// The per-process hash seed (index.cc).
+extern const uint64_t kHashSeed;
+
+// The MurmurHash3 64-bit finalizer.
+inline uint64_t Mix64(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return x;
+}
+
+// The seeded, unfinalized hash of `text`: eight bytes per multiply, inline,
+// since it runs once per host and per path segment of every request
+// (BM_Match_*_DeepHit). HashCombine and HashText finish it.
+inline uint64_t HashBytes(absl::string_view text) {
+  uint64_t h = kHashSeed ^ (text.size() * 0x9e3779b97f4a7c15ULL);
+  const char* p = text.data();
+  size_t n = text.size();
+  while (n >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = (h ^ w) * 0x9fb21c651e98df25ULL;
+    h ^= h >> 29;
+    p += 8;
+    n -= 8;
+  }
+  if (n > 0) {
+    // The tail without a variable-length memcpy (a libc call): two
+    // overlapping 4-byte loads, or three single bytes.
+    uint64_t w;
+    if (n >= 4) {
+      uint32_t a, b;
+      std::memcpy(&a, p, 4);
+      std::memcpy(&b, p + n - 4, 4);
+      w = (static_cast<uint64_t>(a) << 32) | b;
+    } else {
+      w = (static_cast<uint64_t>(static_cast<unsigned char>(p[0])) << 16) |
+          (static_cast<uint64_t>(static_cast<unsigned char>(p[n >> 1])) << 8) |
+          static_cast<unsigned char>(p[n - 1]);
+    }
+    h = (h ^ w) * 0x9fb21c651e98df25ULL;
+    h ^= h >> 29;
+  }
+  return h;
+}
+
+// The finished hash of a whole text (a host name, an exact path).
+inline uint64_t HashText(absl::string_view text) {
+  return Mix64(HashBytes(text));
+}
+
+// The hash of a prefix extended by one more path segment (HashBytes of it).
+inline uint64_t HashCombine(uint64_t prefix, uint64_t segment) {
+  return Mix64(prefix * 0x9e3779b97f4a7c15ULL + segment);
+}
+
+// The hash of the root prefix "/".
+inline uint64_t HashRoot() { return Mix64(kHashSeed + 0x5bd1e995); }
+
+// What IndexKey mixes in for `tag` and `owner`; computed once per table
+// when many keys share them.
+inline uint64_t KeySalt(KeyTag tag, uint32_t owner) {
+  return Mix64((static_cast<uint64_t>(tag) << 56) ^
+               (static_cast<uint64_t>(owner) * 0xc2b2ae3d27d4eb4fULL));
+}
+
+// The FlatIndex key of a finished `hash` under `salt`; never 0.
+inline uint64_t SaltedKey(uint64_t hash, uint64_t salt) {
+  const uint64_t key = hash ^ salt;
+  return key == 0 ? 1 : key;
+}
+
+// The FlatIndex key of a finished `hash` for `tag` and `owner`.
+inline uint64_t IndexKey(KeyTag tag, uint32_t owner, uint64_t hash) {
+  return SaltedKey(hash, KeySalt(tag, owner));
+}
+
+// One FlatIndex entry. It carries what confirms a hit (owner and text) and
+// what the matcher needs next (a, b), so that a lookup touches the slot and
+// the text and nothing else.
+struct IndexSlot {
+  uint64_t key = 0;
+  const char* text = nullptr;  // the hostname, exact path or prefix
+  uint32_t text_len = 0;
+  uint32_t owner = 0;  // HostSet owner, or table id for paths
+  // Hosts: a = listener index or table id, b = TableFlags of that table.
+  // Paths: the candidates [a, b) in `cands`, best first.
+  uint32_t a = 0;
+  uint32_t b = 0;
+  bool Is(uint32_t o, absl::string_view t) const {
+    return owner == o && text_len == t.size() &&
+           std::memcmp(text, t.data(), t.size()) == 0;
+  }
+};
+static_assert(sizeof(IndexSlot) == 32, "two slots per cache line");
+
+// A table's shape, packed into its host slot so that the matcher reads the
+// Table itself only for regex paths and the "/" fallback.
+enum TableFlags : uint32_t {
+  // Bit d-1 set: the table has PathPrefix nodes of d segments (d <= 15);
+  // bit 15: it has deeper ones (then Table::max_depth says how deep). The
+  // matcher probes only the depths that exist (BM_Match_ManyHosts_Miss).
+  kTableDepthMask = 0xffff,
+  kTableDeep = 1u << 15,
+  kTableHasExact = 1u << 16,
+  kTableHasRegex = 1u << 17,
+  kTableHasRoot = 1u << 18,
+};
+
+// Open addressing from 64-bit keys to IndexSlots, linear probing, at most
+// half full: a lookup usually reads one slot and then the slot's text, where
+// the absl::flat_hash_map keyed by string views it replaced cost two to
+// three cache misses more per lookup (BM_Match_ManyHosts/10000). Equal keys
+// may repeat (hash collisions); IndexSlot::Is() confirms a hit.
+// Thread-safety: immutable after Build(); lookups are safe from any thread.
+class FlatIndex {
+ public:
+  void Build(std::vector<IndexSlot> entries);
+
+  // Calls f(slot) for each slot with `key` until f returns true.
+  template <typename F>
+  bool ForEach(uint64_t key, F&& f) const {
+    if (slots_.empty()) return false;
+    for (size_t i = key & mask_;; i = (i + 1) & mask_) {
+      const IndexSlot& s = slots_[i];
+      if (s.key == 0) return false;
+      if (s.key == key && f(s)) return true;
+    }
+  }
+
+  // Starts loading the slot `key` hashes to, so that several lookups whose
+  // keys are known wait for memory together rather than one after another.
+  void Prefetch(uint64_t key) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[key & mask_]);
+  }
+
+  size_t bytes() const { return slots_.capacity() * sizeof(IndexSlot); }
+
+ private:
+  std::vector<IndexSlot> slots_;
+  size_t mask_ = 0;
+};
+
+// A rule as the matcher needs it once it is chosen.
+struct RuleInfo {
+  uint32_t route = 0;
+  uint32_t rule = 0;
+  // Backend count is end - begin; the cumulative weights are in
+  // `cum_weights` from `begin`, unless inline_cum holds them.
+  Range backends;
+  uint64_t total_weight = 0;
+  // The cumulative weights when the rule has at most four backends (the
+  // CRD caps a weight at 1,000,000), so that the weighted choice reads no
+  // other array (BM_Match_*: one cache miss less per match).
+  uint32_t inline_cum[4] = {0, 0, 0, 0};
+  uint16_t redirect_status = 0;  // 0 = no RequestRedirect filter
+  bool cors = false;             // has a rule-level CORS filter
+  bool all_valid = true;         // every backend resolves
+};
+
+// Everything behind route::Snapshot: the owned message and the indexes into
+// it. Thread-safety: written only by Compile(), before the Snapshot is
+// shared; every const method is then safe from any number of threads.
+class SnapshotImpl {
+ public:
+  static google::protobuf::ArenaOptions ArenaOptions() {
+    google::protobuf::ArenaOptions options;
+    options.start_block_size = 64 << 10;
+    options.max_block_size = 1 << 20;
+    return options;
+  }
+
+  // The message lives on `arena`: one allocation per block instead of one
+  // per string and sub-message, which keeps the copy fast (the 30 ms
+  // compile target at 10,000 routes) and its memory tight.
+  google::protobuf::Arena arena{ArenaOptions()};
+  // Set instead when Create() took the caller's message by move (no copy).
+  std::unique_ptr<gwapi::v1::Snapshot> moved;
+  const gwapi::v1::Snapshot* config = nullptr;
+  std::vector<Diagnostic> diagnostics;
+
+  absl::flat_hash_map<std::pair<absl::string_view, absl::string_view>, int32_t>
+      gateway_by_name;
+  std::vector<CompiledGateway> gateways;
+  std::vector<CompiledListener> listeners;
+  std::vector<Table> tables;
+  // Hostnames, exact paths and prefix nodes by IndexKey.
+  FlatIndex index;
+  // The texts the index slots confirm against, contiguous.
+  std::string index_text;
+  std::vector<Candidate> cands;
+  std::vector<GrpcCandidate> grpc_cands;
+  std::vector<Cond> conds;
+  std::vector<uint32_t> l4_rules;
+  std::vector<RuleInfo> rules;
+  std::vector<uint32_t> rule_base;  // per route: its first RuleInfo
+  std::vector<uint64_t> cum_weights;
+  std::vector<std::unique_ptr<RE2>> regexes;
+  std::deque<std::string> strings;  // lower-cased copies, when needed
+
+  absl::Status Compile();
+
+  void Match(const Request& request, MatchResult* result) const;
+
+ private:
+  // Match helpers (match.cc).
+  void MatchHttp(const Request& request, uint32_t listener,
+                 absl::string_view host, bool host_is_name,
+                 MatchResult* result) const;
+  bool MatchGrpc(const Request& request, uint32_t listener,
+                 absl::string_view host, bool host_is_name,
+                 MatchResult* result) const;
+  void MatchL4(const Request& request, uint32_t listener,
+               absl::string_view name, bool is_name, MatchResult* result) const;
+  const Candidate* MatchTable(uint32_t table_id, uint32_t flags,
+                              const Request& request, absl::string_view path,
+                              absl::string_view query,
+                              PathHashes* hashes) const;
+  uint32_t SelectListener(const HostSet& set, const HostName& host) const;
+  template <typename F>
+  bool ForEachHost(const HostSet& set, absl::string_view name, bool is_name,
+                   F&& f) const;
+  bool CondsMatch(const Request& request, absl::string_view query,
+                  uint32_t begin, uint32_t num_headers,
+                  uint32_t num_query) const;
+  void Finish(const Request& request, uint32_t rule_id, int32_t match,
+              MatchResult* result) const;
+};
+
+}  // namespace gwapi::route
+
+#endif  // GWAPI_LIB_ROUTE_IMPL_H_
