@@ -76,9 +76,12 @@ Value StatusSetData::RenderRoute(const RouteStatus& r, TimeFormatter* times) con
   for (uint32_t i = r.begin; i < r.begin + r.count; ++i) {
     const RouteParentStatus& p = parents[i];
     Value::Array conditions;
-    conditions.reserve(2);
+    conditions.reserve(3);
     conditions.push_back(RenderCondition(p.accepted, generation, times));
     conditions.push_back(RenderCondition(p.resolved_refs, generation, times));
+    if (p.has_partially_invalid) {
+      conditions.push_back(RenderCondition(p.partially_invalid, generation, times));
+    }
     out.push_back(Obj(M("parentRef", RenderParentRef(*p.ref)),
                       M("controllerName", Value::String(controller_name)),
                       M("conditions", Value::MakeArray(std::move(conditions)))));
@@ -113,6 +116,10 @@ void StatusSetData::AppendRouteJson(const RouteStatus& r, TimeFormatter* times,
     AppendCondition(p.accepted, generation, times, out);
     out->push_back(',');
     AppendCondition(p.resolved_refs, generation, times, out);
+    if (p.has_partially_invalid) {
+      out->push_back(',');
+      AppendCondition(p.partially_invalid, generation, times, out);
+    }
     out->append("]}");
   }
   out->append("]}");

@@ -452,11 +452,37 @@ void FinishRoute(Graph* g, std::shared_ptr<const RouteEntry> entry,
   std::vector<std::string> valid_services;
   const bool collect_services = !g->policies.empty();
   CompactCondition refs = CheckBackends(*g, r, m, collect_services ? &valid_services : nullptr);
+  // Rules the matcher cannot run are dropped (shared_types.go, "Route
+  // conditions"): with some rules left the route stays Accepted and says
+  // PartiallyInvalid; with none left it is not Accepted. Both with reason
+  // UnsupportedValue.
+  std::optional<CompactCondition> dropped;
+  bool all_dropped = false;
+  if (!r.invalid_rules.empty()) {
+    std::string rules;
+    for (const InvalidRule& ir : r.invalid_rules) {
+      absl::StrAppend(&rules, rules.empty() ? "" : ", ", ir.rule);
+    }
+    const std::string& first = r.invalid_rules.front().why;
+    all_dropped = r.invalid_rules.size() >= r.rule_count;
+    if (all_dropped) {
+      std::string msg = absl::StrCat("No rule can be served: ", first,
+                                     r.invalid_rules.size() > 1 ? " (and the other rules too)" : "",
+                                     ".");
+      dropped = Cond("Accepted", false, "UnsupportedValue", m->Keep(msg));
+    } else {
+      std::string msg = absl::StrCat("Dropped Rule(s) ", rules, ": ", first,
+                                     ". The other rules are served.");
+      dropped = Cond("PartiallyInvalid", true, "UnsupportedValue", m->Keep(msg));
+    }
+  }
   std::vector<RouteParentStatus>& parents = g->out->parents;
   status->begin = static_cast<uint32_t>(parents.size());
   status->count = static_cast<uint32_t>(decisions.size());
   for (ParentDecision& d : decisions) {
     const RouteParentRef& pr = *d.ref;
+    // A route without a rule to serve is not attached anywhere.
+    if (all_dropped) d.attached.clear();
     for (ListenerState* l : d.attached) {
       // A route counts once per listener; routes have a handful of parents.
       if (std::find(counted->begin(), counted->end(), l) == counted->end()) {
@@ -470,23 +496,21 @@ void FinishRoute(Graph* g, std::shared_ptr<const RouteEntry> entry,
       }
     }
     const uint64_t scope = ParentScopeId(pr);
-    // PartiallyInvalid (shared_types.go:445-478) is written only by an
-    // implementation that drops invalid rules (or falls back to an older
-    // generation). This engine drops no rule: the rules the API server
-    // admitted are kept as written (lib/validate rejects unknown enum values
-    // at admission; regex matches and every filter type are passed through),
-    // and a rule whose backends are all invalid stays and answers 500. So
-    // the condition is never set. A check that drops a rule must add it here:
-    // PartiallyInvalid=True, reason UnsupportedValue, message starting
-    // "Dropped Rule", only while Accepted is True.
     RouteParentStatus p;
     p.ref = &pr;
     p.accepted = d.accepted;
+    if (all_dropped && p.accepted.is_true) p.accepted = *dropped;
     p.accepted.time = memory->StampTime(entry->key_fingerprint, scope, "Accepted",
                                         p.accepted.is_true ? "True" : "False");
     p.resolved_refs = refs;
     p.resolved_refs.time = memory->StampTime(entry->key_fingerprint, scope, "ResolvedRefs",
                                              refs.is_true ? "True" : "False");
+    if (!all_dropped && dropped.has_value() && p.accepted.is_true) {
+      p.has_partially_invalid = true;
+      p.partially_invalid = *dropped;
+      p.partially_invalid.time =
+          memory->StampTime(entry->key_fingerprint, scope, "PartiallyInvalid", "True");
+    }
     parents.push_back(p);
   }
   status->route = std::move(entry);

@@ -170,6 +170,7 @@ Routing Resolution::MakeRouting() const {
     int32_t index = static_cast<int32_t>(out.routes.size());
     RoutedRoute& rr = out.routes.emplace_back();
     rr.route = d->routes[i].route->object.get();
+    for (const InvalidRule& ir : view.invalid_rules) rr.invalid_rules.push_back(ir.rule);
     rr.backends.reserve(view.backends.size());
     for (const BackendRefView& b : view.backends) rr.backends.push_back(Verdict(*g, view, b));
     for (const ListenerState* l : g->route_listeners[i]) {

@@ -60,11 +60,13 @@ struct CompactCondition {
 };
 
 // One status.parents entry: its conditions are always Accepted, then
-// ResolvedRefs.
+// ResolvedRefs, then PartiallyInvalid when the route has dropped rules.
 struct RouteParentStatus {
   const RouteParentRef* ref = nullptr;  // into the route's view
   CompactCondition accepted;
   CompactCondition resolved_refs;
+  bool has_partially_invalid = false;
+  CompactCondition partially_invalid;
 };
 
 struct RouteStatus {

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "lib/model/kinds.h"
+#include "re2/re2.h"
 
 namespace gwapi::resolve {
 namespace {
@@ -320,6 +321,57 @@ void Localize(RouteView* r) {
 
 }  // namespace
 
+namespace {
+
+// Why RE2 rejects `pattern` at `where`, or "".
+std::string CheckRegex(absl::string_view pattern, absl::string_view where) {
+  RE2::Options options;
+  options.set_log_errors(false);
+  RE2 re(re2::StringPiece(pattern.data(), pattern.size()), options);
+  if (re.ok()) return "";
+  return absl::StrCat(where, ": the regular expression \"", pattern,
+                      "\" is not one RE2 accepts (", re.error(), ")");
+}
+
+// The first regular expression of an HTTPRoute or GRPCRoute rule that RE2
+// rejects, as a message, or "". Checked here, once per stored route (views
+// are reused between resolutions), so it is never a surprise at match time.
+std::string RejectedRegex(absl::string_view kind, const Value& rule, int32_t index) {
+  bool http = kind == "HTTPRoute";
+  if (!http && kind != "GRPCRoute") return "";
+  const Value::Array& matches = Arr(rule, "matches");
+  for (size_t j = 0; j < matches.size(); ++j) {
+    std::string at = absl::StrCat("rules[", index, "].matches[", j, "]");
+    const Value& m = matches[j];
+    if (http) {
+      const Value& path = At(&m, "path");
+      if (Str(path, "type") == "RegularExpression") {
+        if (std::string why = CheckRegex(Str(path, "value"), at + ".path"); !why.empty()) return why;
+      }
+    } else {
+      const Value& method = At(&m, "method");
+      if (Str(method, "type") == "RegularExpression") {
+        for (absl::string_view f : {"service", "method"}) {
+          std::string why = CheckRegex(Str(method, f), absl::StrCat(at, ".method.", f));
+          if (!why.empty()) return why;
+        }
+      }
+    }
+    for (absl::string_view list : {"headers", "queryParams"}) {
+      const Value::Array& items = Arr(m, list);
+      for (size_t k = 0; k < items.size(); ++k) {
+        if (Str(items[k], "type") != "RegularExpression") continue;
+        std::string why =
+            CheckRegex(Str(items[k], "value"), absl::StrCat(at, ".", list, "[", k, "]"));
+        if (!why.empty()) return why;
+      }
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
 RouteView ReadRoute(const model::Object& o) {
   RouteView r;
   r.obj = &o;
@@ -353,6 +405,9 @@ RouteView ReadRoute(const model::Object& o) {
     mirrors(At(&rules[i], "filters"), -1);
     for (size_t j = 0; j < brs.size(); ++j) {
       mirrors(At(&brs[j], "filters"), static_cast<int32_t>(j));
+    }
+    if (std::string why = RejectedRegex(o.key.kind, rules[i], rule); !why.empty()) {
+      r.invalid_rules.push_back({rule, std::move(why)});
     }
   }
   Localize(&r);

@@ -122,6 +122,13 @@ struct BackendRefView {
 // Value tree: BM_Status_Full at 10,000 routes was bound by those cache
 // misses); defaults are static text. A view is not copyable (views point
 // into `text`).
+// A rule the matcher cannot run, so it is dropped: a regular expression
+// RE2 rejects (lib/route compiles every regex with RE2).
+struct InvalidRule {
+  int32_t rule = 0;
+  std::string why;  // "rules[1].matches[0].path: ..."
+};
+
 struct RouteView {
   RouteView() = default;
   RouteView(const RouteView&) = delete;
@@ -137,6 +144,7 @@ struct RouteView {
   std::vector<absl::string_view> hostnames;
   std::vector<BackendRefView> backends;  // every rule's backendRefs and mirrors
   size_t rule_count = 0;
+  std::vector<InvalidRule> invalid_rules;  // ascending rule order
 };
 
 struct GatewayView {

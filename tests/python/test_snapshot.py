@@ -235,3 +235,37 @@ def test_cli_match_unknown_gateway_is_an_error(cli: RunCli) -> None:
 def test_cli_match_bad_header_is_a_usage_error(cli: RunCli) -> None:
     proc = cli("match", "--gateway", GW, "-H", "no-colon", *SEED)
     assert proc.returncode == 2 and "not 'Name: value'" in proc.stderr
+
+
+BAD_REGEX = """\
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: regex
+  namespace: default
+spec:
+  parentRefs:
+  - name: gateway
+    namespace: cilium-ingress
+  hostnames: ["regex.example.com"]
+  rules:
+  - matches:
+    - path: {type: RegularExpression, value: "/a(?=b).*"}
+    backendRefs: [{name: httpbin, port: 8000}]
+  - matches:
+    - path: {type: PathPrefix, value: /ok}
+    backendRefs: [{name: httpbin, port: 8000}]
+"""
+
+
+def test_regex_re2_rejects_is_a_status_and_never_matches() -> None:
+    with seed_engine() as engine:
+        assert [r.outcome for r in engine.apply(BAD_REGEX)] == ["accepted"]
+        st = engine.object_status("gateway.networking.k8s.io", "HTTPRoute", "default", "regex")
+        conditions = {c["type"]: c for c in st["parents"][0]["conditions"]}
+        assert conditions["Accepted"]["status"] == "True"
+        assert conditions["PartiallyInvalid"]["reason"] == "UnsupportedValue"
+        with engine.snapshot() as snap:
+            assert snap.match(gateway=GW, host="regex.example.com", path="/ab").status == 404
+            d = snap.match(gateway=GW, host="regex.example.com", path="/ok")
+            assert d.forwarded and d.rule == 1

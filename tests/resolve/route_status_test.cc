@@ -409,5 +409,61 @@ spec:
             "False/Conflicted");
 }
 
+
+// An HTTPRoute app/r on infra/gw with two rules: the first matches the path
+// by `regex`, the second by PathPrefix /ok.
+std::string RegexRoute(absl::string_view regex, absl::string_view second = "/ok") {
+  return absl::StrCat(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r, namespace: app}
+spec:
+  parentRefs: [{name: gw, namespace: infra}]
+  hostnames: [a.example.com]
+  rules:
+  - matches: [{path: {type: RegularExpression, value: ')",
+                      regex, R"('}}]
+    backendRefs: [{name: svc, port: 80}]
+  - matches: [{path: {type: )",
+                      second.empty() ? "RegularExpression, value: '(?=x)'" :
+                                       absl::StrCat("PathPrefix, value: ", second),
+                      R"(}}]
+    backendRefs: [{name: svc, port: 80}]
+)");
+}
+
+TEST(RouteStatus, RegexRe2RejectsDropsTheRuleAndSaysPartiallyInvalid) {
+  auto e = NewEngine();
+  Apply(e.get(), kWorld);
+  Apply(e.get(), RegexRoute("/a(?=b)"));  // lookahead: not RE2 syntax
+  model::Value st = RouteStatus(e.get());
+  EXPECT_EQ(Cond(ParentConditions(st), "Accepted"), "True/Accepted");
+  EXPECT_EQ(Cond(ParentConditions(st), "PartiallyInvalid"), "True/UnsupportedValue");
+  const model::Value* c = FindCondition(ParentConditions(st), "PartiallyInvalid");
+  ASSERT_NE(c, nullptr);
+  EXPECT_TRUE(absl::StartsWith(c->GetString("message"), "Dropped Rule(s) 0: rules[0].matches[0].path"))
+      << c->GetString("message");
+  EXPECT_EQ(Attached(e.get(), "web"), 1);
+}
+
+TEST(RouteStatus, EveryRuleRejectedIsNotAcceptedUnsupportedValue) {
+  auto e = NewEngine();
+  Apply(e.get(), kWorld);
+  Apply(e.get(), RegexRoute("(a", ""));
+  model::Value st = RouteStatus(e.get());
+  EXPECT_EQ(Cond(ParentConditions(st), "Accepted"), "False/UnsupportedValue");
+  EXPECT_EQ(FindCondition(ParentConditions(st), "PartiallyInvalid"), nullptr);
+  EXPECT_EQ(Attached(e.get(), "web"), 0);
+}
+
+TEST(RouteStatus, ValidRegexIsAcceptedWithoutPartiallyInvalid) {
+  auto e = NewEngine();
+  Apply(e.get(), kWorld);
+  Apply(e.get(), RegexRoute("/a/[0-9]+"));
+  model::Value st = RouteStatus(e.get());
+  EXPECT_EQ(Cond(ParentConditions(st), "Accepted"), "True/Accepted");
+  EXPECT_EQ(FindCondition(ParentConditions(st), "PartiallyInvalid"), nullptr);
+}
+
 }  // namespace
 }  // namespace gwapi::resolve
