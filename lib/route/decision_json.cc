@@ -1,5 +1,6 @@
 #include "lib/route/decision_json.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -54,7 +55,20 @@ absl::string_view KindName(v1::RouteKind kind) {
   }
 }
 
-void AppendBackend(const v1::Backend& b, std::string* out) {
+// The snapshot's Service `ns/name` (services are sorted by namespace/name),
+// or nullptr.
+const v1::Service* FindService(const v1::Snapshot& c, absl::string_view ns,
+                               absl::string_view name) {
+  auto it = std::lower_bound(
+      c.services().begin(), c.services().end(), std::make_pair(ns, name),
+      [](const v1::Service& s, const std::pair<absl::string_view, absl::string_view>& k) {
+        return std::make_pair(absl::string_view(s.namespace_()), absl::string_view(s.name())) < k;
+      });
+  if (it == c.services().end() || it->namespace_() != ns || it->name() != name) return nullptr;
+  return &*it;
+}
+
+void AppendBackend(const v1::Snapshot& c, const v1::Backend& b, std::string* out) {
   JsonObject o(out);
   o.String("kind", b.kind().empty() ? "Service" : b.kind());
   o.String("namespace", b.namespace_());
@@ -64,6 +78,17 @@ void AppendBackend(const v1::Backend& b, std::string* out) {
   o.Bool("valid", b.valid());
   o.String("appProtocol", b.app_protocol());
   if (b.has_tls()) o.String("tlsSni", b.tls().sni());
+  // Where a proxy sends it: the Service's cluster IPs (the socket load
+  // balancer picks the endpoint).
+  std::string* ips = o.Key("clusterIps");
+  ips->push_back('[');
+  if (const v1::Service* s = b.valid() ? FindService(c, b.namespace_(), b.name()) : nullptr) {
+    for (int i = 0; i < s->cluster_ips_size(); ++i) {
+      if (i > 0) ips->push_back(',');
+      AppendJsonString(s->cluster_ips(i), ips);
+    }
+  }
+  ips->push_back(']');
   o.Close();
 }
 
@@ -149,13 +174,13 @@ std::string DecisionJson(const Snapshot& snapshot, const Request& request) {
   o.Number("rule", r.rule);
   o.String("ruleName", rule.name());
   if (r.backend >= 0 && r.backend < rule.backends_size()) {
-    AppendBackend(rule.backends(r.backend), o.Key("backend"));
+    AppendBackend(config, rule.backends(r.backend), o.Key("backend"));
   }
   std::string* list = o.Key("backends");
   list->push_back('[');
   for (int i = 0; i < rule.backends_size(); ++i) {
     if (i > 0) list->push_back(',');
-    AppendBackend(rule.backends(i), list);
+    AppendBackend(config, rule.backends(i), list);
   }
   list->push_back(']');
   if (r.status >= 300 && r.status < 400) {
@@ -207,7 +232,7 @@ std::string DecisionJson(const Snapshot& snapshot, const Request& request) {
       const Mirror& m = edits.mirrors[i];
       if (i > 0) ms->push_back(',');
       JsonObject mo(ms);
-      if (m.backend != nullptr) AppendBackend(*m.backend, mo.Key("backend"));
+      if (m.backend != nullptr) AppendBackend(config, *m.backend, mo.Key("backend"));
       double pct = m.denominator == 0 ? 0.0 : 100.0 * m.numerator / m.denominator;
       absl::StrAppendFormat(mo.Key("percent"), "%.6g", pct);
       mo.Bool("selected", m.selected);

@@ -22,7 +22,7 @@ namespace gwapi::route {
 //    "timeouts": {"requestMs", "backendRequestMs"},
 //    "retry": {"codes", "attempts", "backoffMs"}, "tlsMode": "Terminate"}
 // A backend is {"kind", "namespace", "name", "port", "weight", "valid",
-// "appProtocol", "tlsSni"}. Members that do not apply are omitted.
+// "appProtocol", "tlsSni", "clusterIps"}. Members that do not apply are omitted.
 std::string DecisionJson(const Snapshot& snapshot, const Request& request);
 
 }  // namespace gwapi::route

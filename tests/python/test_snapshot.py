@@ -31,7 +31,9 @@ def test_seed_get_is_forwarded_to_httpbin() -> None:
         d = snap.match(gateway=GW, port=80, host="httpbin.example.com", path="/get")
     assert d.forwarded and d.status == 0
     assert (d.route_kind, d.route, d.rule, d.listener) == ("HTTPRoute", "default/http", 0, "http")
-    assert d.backend == gwapi.BackendChoice("Service", "default", "httpbin", 8000, 1, True, "http")
+    assert d.backend == gwapi.BackendChoice(
+        "Service", "default", "httpbin", 8000, 1, True, "http", cluster_ips=("10.96.120.15",)
+    )
     assert d.request is not None and (d.request.host, d.request.path) == ("httpbin.example.com", "/get")
 
 

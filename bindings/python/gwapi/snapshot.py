@@ -44,6 +44,9 @@ class BackendChoice:
     app_protocol: str = ""
     #: The SNI a BackendTLSPolicy makes the Gateway present, or None.
     tls_sni: str | None = None
+    #: The Service's cluster IPs, where a proxy sends the request (the
+    #: socket load balancer picks the endpoint); empty when not resolvable.
+    cluster_ips: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,7 @@ def _backend(b: Mapping[str, Any]) -> BackendChoice:
         valid=bool(b.get("valid", False)),
         app_protocol=b.get("appProtocol", ""),
         tls_sni=b.get("tlsSni"),
+        cluster_ips=tuple(b.get("clusterIps", ())),
     )
 
 
