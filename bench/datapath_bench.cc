@@ -37,34 +37,33 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <dirent.h>
 #include <errno.h>
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <netinet/in.h>
-#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "benchmark/benchmark.h"
 #include "lib/lb/datapath.h"
 #include "lib/lb/libbpf_backend.h"
 #include "lib/lb/writer.h"
+#include "tests/bpf/cgroup.h"
+#include "tests/lb/bpffs.h"
 
 namespace gwapi::bench {
 namespace {
+
+namespace bpffs = ::gwapi::lb::bpffs;
 
 using lb::Address;
 using lb::Backend;
@@ -118,66 +117,11 @@ DesiredState Workload(int services) {
   return d;
 }
 
-void RemoveTree(const std::string& path) {
-  if (DIR* d = opendir(path.c_str())) {
-    while (dirent* e = readdir(d)) {
-      const std::string name = e->d_name;
-      if (name == "." || name == "..") continue;
-      const std::string child = path + "/" + name;
-      struct stat st;
-      if (lstat(child.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-        RemoveTree(child);
-      } else {
-        unlink(child.c_str());
-      }
-    }
-    closedir(d);
-  }
-  rmdir(path.c_str());
-}
-
-bool WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream f(path);
-  f << text;
-  f.flush();
-  return static_cast<bool>(f);
-}
-
-// A child cgroup of the v2 hierarchy holding this process until exit.
-struct Cgroup {
-  std::string path, original, mount;
-  ~Cgroup() {
-    if (path.empty()) return;
-    if (!WriteFile(original + "/cgroup.procs", absl::StrCat(getpid()))) {
-      WriteFile(mount + "/cgroup.procs", absl::StrCat(getpid()));
-    }
-    rmdir(path.c_str());
-  }
-  std::string Enter() {
-    std::ifstream m("/proc/self/mounts");
-    std::string line;
-    while (std::getline(m, line)) {
-      std::vector<std::string> parts = absl::StrSplit(line, ' ');
-      if (parts.size() >= 3 && parts[2] == "cgroup2") mount = parts[1];
-    }
-    if (mount.empty()) return "no cgroup2 mount";
-    std::ifstream c("/proc/self/cgroup");
-    while (std::getline(c, line)) {
-      if (line.rfind("0::", 0) == 0) original = mount + line.substr(3);
-    }
-    std::string tmpl = mount + "/gwapi_dp_bench_XXXXXX";
-    if (mkdtemp(tmpl.data()) == nullptr) return "mkdir cgroup failed";
-    path = tmpl;
-    if (!WriteFile(path + "/cgroup.procs", absl::StrCat(getpid()))) return "cannot enter cgroup";
-    return "";
-  }
-};
-
 // Maps, Writer and datapath for one map size, built once and kept until
 // exit (their destructors detach and remove every pin and the cgroup).
 struct Env {
   std::string dir;
-  Cgroup cgroup;
+  lb::cgroup::Scratch cgroup;
   std::unique_ptr<lb::LibbpfMapBackend> backend;
   std::unique_ptr<lb::Writer> writer;
   std::unique_ptr<lb::Datapath> dp;
@@ -186,18 +130,9 @@ struct Env {
     dp.reset();
     writer.reset();
     backend.reset();
-    if (!dir.empty()) RemoveTree(dir);
+    if (!dir.empty()) bpffs::RemoveTree(dir);
   }
 };
-
-std::string BpfUnavailable() {
-  if (geteuid() != 0) return "needs root (BPF, bpffs, cgroups)";
-  struct statfs fs;
-  if (statfs("/sys/fs/bpf", &fs) != 0 || fs.f_type != 0xcafe4a11) {
-    if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700") != 0) return "cannot mount bpffs";
-  }
-  return "";
-}
 
 Env* GetEnv(int services) {
   static std::map<int, std::unique_ptr<Env>> envs;
@@ -205,18 +140,14 @@ Env* GetEnv(int services) {
   if (slot) return slot.get();
   slot = std::make_unique<Env>();
   Env* e = slot.get();
-  e->error = BpfUnavailable();
+  e->error = bpffs::BpfUnavailable();
   if (!e->error.empty()) return e;
-  char tmpl[] = "/sys/fs/bpf/gwapi_dp_bench_XXXXXX";
-  if (mkdtemp(tmpl) == nullptr) {
-    e->error = "mkdtemp under /sys/fs/bpf failed";
-    return e;
-  }
-  e->dir = tmpl;
+  e->dir = bpffs::MakePinDir("gwapi_dp_bench_", &e->error);
+  if (e->dir.empty()) return e;
   if (envs.size() == 1) {
     // One cgroup for the whole process; the socket programs of every Env
     // attach to it.
-    e->error = e->cgroup.Enter();
+    e->error = e->cgroup.Enter("gwapi_dp_bench_");
     if (!e->error.empty()) return e;
   }
   lb::LibbpfMapOptions o;
@@ -244,7 +175,7 @@ Env* GetEnv(int services) {
   }
   lb::DatapathOptions d;
   d.pin_path = o.pin_path;
-  d.cgroup_path = envs.begin()->second->cgroup.path;
+  d.cgroup_path = envs.begin()->second->cgroup.path();
   auto dp = lb::Datapath::Create(d);
   if (!dp.ok()) {
     e->error = std::string(dp.status().message());
@@ -360,7 +291,7 @@ void BM_TcIngress_Miss(benchmark::State& state) {
 }
 
 void BM_TcNoop(benchmark::State& state) {
-  const std::string why = BpfUnavailable();
+  const std::string why = bpffs::BpfUnavailable();
   if (!why.empty()) {
     state.SkipWithError(why.c_str());
     return;

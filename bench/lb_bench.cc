@@ -26,11 +26,6 @@
 // timed region under a fresh directory of /sys/fs/bpf, which is removed at
 // exit. Needs root; run with
 //   bazel run -c opt //bench:lb_bench
-#include <dirent.h>
-#include <errno.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -46,9 +41,12 @@
 #include "benchmark/benchmark.h"
 #include "lib/lb/libbpf_backend.h"
 #include "lib/lb/writer.h"
+#include "tests/lb/bpffs.h"
 
 namespace gwapi::bench {
 namespace {
+
+namespace bpffs = ::gwapi::lb::bpffs;
 
 using lb::Address;
 using lb::Backend;
@@ -94,47 +92,20 @@ std::string& BenchDir() {
   return *dir;
 }
 
-void RemoveTree(const std::string& path) {
-  if (DIR* d = opendir(path.c_str())) {
-    while (dirent* e = readdir(d)) {
-      const std::string name = e->d_name;
-      if (name == "." || name == "..") continue;
-      const std::string child = path + "/" + name;
-      struct stat st;
-      if (lstat(child.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-        RemoveTree(child);
-      } else {
-        unlink(child.c_str());
-      }
-    }
-    closedir(d);
-  }
-  rmdir(path.c_str());
-}
-
 void Cleanup() {
-  if (!BenchDir().empty()) RemoveTree(BenchDir());
+  if (!BenchDir().empty()) bpffs::RemoveTree(BenchDir());
 }
 
-// A fresh pin directory under /sys/fs/bpf, mounting bpffs if needed.
-bool Prepare(std::string* why) {
+// A fresh pin directory under /sys/fs/bpf, mounting bpffs if needed, made
+// once per process. False, with the benchmark skipped, if BPF is unusable.
+bool Prepare(benchmark::State& state) {
   if (!BenchDir().empty()) return true;
-  if (geteuid() != 0) {
-    *why = "needs root";
+  std::string why = bpffs::BpfUnavailable();
+  if (why.empty()) BenchDir() = bpffs::MakePinDir("gwapi_lb_bench_", &why);
+  if (BenchDir().empty()) {
+    state.SkipWithError(why.c_str());
     return false;
   }
-  struct statfs fs;
-  if ((statfs("/sys/fs/bpf", &fs) != 0 || fs.f_type != 0xcafe4a11) &&
-      mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700") != 0) {
-    *why = absl::StrCat("cannot mount bpffs: ", std::strerror(errno));
-    return false;
-  }
-  char tmpl[] = "/sys/fs/bpf/gwapi_lb_bench_XXXXXX";
-  if (mkdtemp(tmpl) == nullptr) {
-    *why = absl::StrCat("mkdtemp: ", std::strerror(errno));
-    return false;
-  }
-  BenchDir() = tmpl;
   std::atexit(Cleanup);
   return true;
 }
@@ -171,7 +142,7 @@ Maps OpenEmpty(bool batch, bool prealloc, benchmark::State& state, uint32_t thre
   m.backend = std::move(*b);
   // The maps live while the fds are open; the pins are not needed.
   (void)m.backend->Unpin();
-  RemoveTree(o.pin_path);
+  bpffs::RemoveTree(o.pin_path);
   auto w = lb::Writer::Create(m.backend.get());
   if (!w.ok()) {
     state.SkipWithError(std::string(w.status().message()).c_str());
@@ -187,14 +158,21 @@ void SetCounters(benchmark::State& state, uint64_t syscalls, uint64_t entries, u
   state.SetItemsProcessed(static_cast<int64_t>(entries));
 }
 
-void FullSync(benchmark::State& state, bool batch, bool prealloc, uint32_t threads = 1) {
-  std::string why;
-  if (!Prepare(&why)) {
-    state.SkipWithError(why.c_str());
-    return;
-  }
-  const DesiredState desired = Workload(state.range(0), 0);
+// The counters of the syncs into real maps, summed over the iterations.
+struct SyncCounts {
   uint64_t syscalls = 0, entries = 0, syncs = 0;
+  void Add(const Maps& m) {
+    syscalls += m.backend->syscalls();
+    entries += m.writer->last_sync().entries_written + m.writer->last_sync().entries_deleted;
+    ++syncs;
+  }
+  void Report(benchmark::State& state) const { SetCounters(state, syscalls, entries, syncs); }
+};
+
+void FullSync(benchmark::State& state, bool batch, bool prealloc, uint32_t threads = 1) {
+  if (!Prepare(state)) return;
+  const DesiredState desired = Workload(state.range(0), 0);
+  SyncCounts counts;
   for (auto _ : state) {
     state.PauseTiming();
     Maps m = OpenEmpty(batch, prealloc, state, threads);
@@ -207,24 +185,18 @@ void FullSync(benchmark::State& state, bool batch, bool prealloc, uint32_t threa
       state.SkipWithError(std::string(s.message()).c_str());
       return;
     }
-    syscalls += m.backend->syscalls();
-    entries += m.writer->last_sync().entries_written + m.writer->last_sync().entries_deleted;
-    ++syncs;
+    counts.Add(m);
     m = Maps();
     // The kernel frees a closed map's elements from a worker; let it finish
     // so that work does not compete with the next timed sync.
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     state.ResumeTiming();
   }
-  SetCounters(state, syscalls, entries, syncs);
+  counts.Report(state);
 }
 
 void OnePercent(benchmark::State& state, bool batch, bool prealloc) {
-  std::string why;
-  if (!Prepare(&why)) {
-    state.SkipWithError(why.c_str());
-    return;
-  }
+  if (!Prepare(state)) return;
   const DesiredState base = Workload(state.range(0), 0);
   const DesiredState a = Workload(state.range(0), 1);
   const DesiredState b = Workload(state.range(0), 2);
@@ -234,7 +206,7 @@ void OnePercent(benchmark::State& state, bool batch, bool prealloc) {
     state.SkipWithError(std::string(s.message()).c_str());
     return;
   }
-  uint64_t syscalls = 0, entries = 0, syncs = 0;
+  SyncCounts counts;
   bool flip = false;
   for (auto _ : state) {
     m.backend->ResetSyscalls();
@@ -244,11 +216,9 @@ void OnePercent(benchmark::State& state, bool batch, bool prealloc) {
       state.SkipWithError(std::string(s.message()).c_str());
       return;
     }
-    syscalls += m.backend->syscalls();
-    entries += m.writer->last_sync().entries_written + m.writer->last_sync().entries_deleted;
-    ++syncs;
+    counts.Add(m);
   }
-  SetCounters(state, syscalls, entries, syncs);
+  counts.Report(state);
 }
 
 // Accepts every write and holds nothing: isolates the Writer's own work
@@ -301,11 +271,7 @@ void BM_LbSync_OnePercentWriterOnly(benchmark::State& state) {
 // The kernel's share: the same 220,000 entries, encoded beforehand, written
 // with one BPF_MAP_UPDATE_BATCH per map from one thread. No Writer.
 void RawInsert(benchmark::State& state, bool prealloc) {
-  std::string why;
-  if (!Prepare(&why)) {
-    state.SkipWithError(why.c_str());
-    return;
-  }
+  if (!Prepare(state)) return;
   lb::InMemoryMapBackend mem(Options(true, prealloc, 0).sizes);
   {
     auto w = lb::Writer::Create(&mem);
@@ -338,7 +304,7 @@ void RawInsert(benchmark::State& state, bool prealloc) {
       return;
     }
     (void)(*b)->Unpin();
-    RemoveTree(o.pin_path);
+    bpffs::RemoveTree(o.pin_path);
     (*b)->ResetSyscalls();
     state.ResumeTiming();
     for (const Packed& p : packed) {

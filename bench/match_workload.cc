@@ -9,48 +9,12 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "bench/rng.h"
 
 namespace gwapi::bench {
 namespace {
 
 namespace v1 = ::gwapi::v1;
-
-// splitmix64 with hand-written draws, as in workload.cc: std::
-// distributions differ between standard libraries.
-class Rng {
- public:
-  explicit Rng(uint64_t seed) : state_(seed) {}
-  uint64_t Next() {
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  int64_t Range(int64_t lo, int64_t hi) {
-    return lo + static_cast<int64_t>(Next() % static_cast<uint64_t>(hi - lo + 1));
-  }
-  double Unit() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }
-  bool Chance(double p) { return Unit() < p; }
-  size_t Weighted(std::initializer_list<double> weights) {
-    double total = 0;
-    for (double w : weights) total += w;
-    double x = Unit() * total;
-    size_t i = 0;
-    for (double w : weights) {
-      if (x < w) return i;
-      x -= w;
-      ++i;
-    }
-    return weights.size() - 1;
-  }
-  template <typename T, size_t N>
-  const T& Pick(const T (&a)[N]) {
-    return a[Range(0, N - 1)];
-  }
-
- private:
-  uint64_t state_;
-};
 
 constexpr const char* kWords[] = {
     "api",      "users",   "orders",   "items",    "billing",  "search",    "catalog",  "cart",

@@ -73,4 +73,28 @@ static __always_inline __u32 gwapi_mix32(__u32 h)
 	return h;
 }
 
+/*
+ * The backend in slot hash % count + 1 of a frontend whose master entry
+ * has count > 0, from one family's maps: `key` is that family's services
+ * key (gwapi_lb4_key or gwapi_lb6_key) and `key_slot` its backend_slot.
+ * Sets *backend_id from the slot; NULL when the slot or the backend is
+ * missing. Always inlined, so every lookup names one map, as the verifier
+ * needs.
+ */
+static __always_inline void *gwapi_lb_pick_backend(void *services,
+						   void *backends, void *key,
+						   __u16 *key_slot, __u16 count,
+						   __u32 hash,
+						   __u32 *backend_id)
+{
+	struct gwapi_lb_service *slot;
+
+	*key_slot = hash % count + 1;
+	slot = bpf_map_lookup_elem(services, key);
+	if (!slot)
+		return NULL;
+	*backend_id = slot->backend_id;
+	return bpf_map_lookup_elem(backends, backend_id);
+}
+
 #endif /* GWAPI_LB_MAPS_BPF_H */

@@ -94,7 +94,7 @@ static __always_inline int sock4_xlate_fwd(struct bpf_sock_addr *ctx,
 	struct gwapi_lb4_key key = {};
 	struct gwapi_revsk4_key rkey = {};
 	struct gwapi_revsk4_val rval = {}, *old;
-	struct gwapi_lb_service *svc, *slot;
+	struct gwapi_lb_service *svc;
 	struct gwapi_lb4_backend *be;
 	__be32 vip = ctx->user_ip4, addr;
 	__be16 vport = (__be16)ctx->user_port, port;
@@ -117,13 +117,10 @@ static __always_inline int sock4_xlate_fwd(struct bpf_sock_addr *ctx,
 	} else {
 		if (!svc->count)
 			return -EHOSTUNREACH;
-		key.backend_slot = sock_select_hash(ctx, per_socket) %
-				   svc->count + 1;
-		slot = bpf_map_lookup_elem(&lb4_services, &key);
-		if (!slot)
-			return -EHOSTUNREACH;
-		backend_id = slot->backend_id;
-		be = bpf_map_lookup_elem(&lb4_backends, &backend_id);
+		be = gwapi_lb_pick_backend(&lb4_services, &lb4_backends,
+					   &key, &key.backend_slot, svc->count,
+					   sock_select_hash(ctx, per_socket),
+					   &backend_id);
 		if (!be)
 			return -EHOSTUNREACH;
 		addr = be->address;
@@ -243,7 +240,7 @@ static __always_inline int sock6_xlate_fwd(struct bpf_sock_addr *ctx,
 	struct gwapi_lb6_key key = {};
 	struct gwapi_revsk6_key rkey = {};
 	struct gwapi_revsk6_val rval = {}, *old;
-	struct gwapi_lb_service *svc, *slot;
+	struct gwapi_lb_service *svc;
 	struct gwapi_lb6_backend *be;
 	union gwapi_lb_v6addr addr;
 	__be16 vport = (__be16)ctx->user_port, port;
@@ -268,13 +265,10 @@ static __always_inline int sock6_xlate_fwd(struct bpf_sock_addr *ctx,
 	} else {
 		if (!svc->count)
 			return -EHOSTUNREACH;
-		key.backend_slot = sock_select_hash(ctx, per_socket) %
-				   svc->count + 1;
-		slot = bpf_map_lookup_elem(&lb6_services, &key);
-		if (!slot)
-			return -EHOSTUNREACH;
-		backend_id = slot->backend_id;
-		be = bpf_map_lookup_elem(&lb6_backends, &backend_id);
+		be = gwapi_lb_pick_backend(&lb6_services, &lb6_backends,
+					   &key, &key.backend_slot, svc->count,
+					   sock_select_hash(ctx, per_socket),
+					   &backend_id);
 		if (!be)
 			return -EHOSTUNREACH;
 		__builtin_memcpy(&addr, &be->address, sizeof(addr));

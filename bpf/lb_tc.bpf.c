@@ -170,6 +170,39 @@ static __always_inline int nat4(struct __sk_buff *skb, const struct flow *f,
 	return fix_l4_port(skb, f, old_port, new_port);
 }
 
+/*
+ * Records `ct`, the key of a new flow's replies, as a reverse entry of the
+ * frontend in ctv, unless it already is one. ct_map: the family's flow
+ * table (gw_ct4_v1 or gw_ct6_v1).
+ */
+static __always_inline void ct_put_rev(void *ct_map, const void *ct,
+				       struct gwapi_ct_val *ctv)
+{
+	struct gwapi_ct_val *cur = bpf_map_lookup_elem(ct_map, ct);
+
+	if (!cur || cur->rev_nat_index != ctv->rev_nat_index) {
+		ctv->backend_id = 0;
+		bpf_map_update_elem(ct_map, ct, ctv, BPF_ANY);
+	}
+}
+
+/*
+ * The reverse-NAT entry (the frontend) of a reply whose flow-table key is
+ * `ct`, or NULL when the packet is no reply of a translated flow.
+ * ct_map, revnat: one family's flow table and reverse-NAT map.
+ */
+static __always_inline void *ct_rev_nat(void *ct_map, void *revnat,
+					const void *ct)
+{
+	struct gwapi_ct_val *cur = bpf_map_lookup_elem(ct_map, ct);
+	gwapi_lb_reverse_nat_key idx;
+
+	if (!cur)
+		return NULL;
+	idx = cur->rev_nat_index;
+	return bpf_map_lookup_elem(revnat, &idx);
+}
+
 static __always_inline __u32 flow_hash4(__be32 saddr, __be32 daddr,
 					const struct flow *f)
 {
@@ -187,7 +220,7 @@ static __always_inline int ingress4(struct __sk_buff *skb)
 	struct gwapi_lb4_key key = {};
 	struct gwapi_ct4_key ct = {};
 	struct gwapi_ct_val ctv = {}, *cur = NULL;
-	struct gwapi_lb_service *svc, *slot;
+	struct gwapi_lb_service *svc;
 	struct gwapi_lb4_backend *be = NULL;
 	struct flow f = {};
 	__be32 saddr, daddr, new_addr;
@@ -235,13 +268,10 @@ static __always_inline int ingress4(struct __sk_buff *skb)
 		if (!be) {
 			if (!svc->count)
 				return TC_ACT_SHOT;
-			key.backend_slot =
-				flow_hash4(saddr, daddr, &f) % svc->count + 1;
-			slot = bpf_map_lookup_elem(&lb4_services, &key);
-			if (!slot)
-				return TC_ACT_SHOT;
-			backend_id = slot->backend_id;
-			be = bpf_map_lookup_elem(&lb4_backends, &backend_id);
+			be = gwapi_lb_pick_backend(
+				&lb4_services, &lb4_backends, &key,
+				&key.backend_slot, svc->count,
+				flow_hash4(saddr, daddr, &f), &backend_id);
 			if (!be)
 				return TC_ACT_SHOT;
 			ctv.backend_id = backend_id;
@@ -259,11 +289,7 @@ static __always_inline int ingress4(struct __sk_buff *skb)
 		ct.sport = new_port;
 		ct.dport = f.sport;
 		ct.dir = GWAPI_CT_DIR_REV;
-		cur = bpf_map_lookup_elem(&gw_ct4_v1, &ct);
-		if (!cur || cur->rev_nat_index != ctv.rev_nat_index) {
-			ctv.backend_id = 0;
-			bpf_map_update_elem(&gw_ct4_v1, &ct, &ctv, BPF_ANY);
-		}
+		ct_put_rev(&gw_ct4_v1, &ct, &ctv);
 	}
 
 	if (nat4(skb, &f, true, new_addr, new_port) < 0)
@@ -277,9 +303,7 @@ static __always_inline int egress4(struct __sk_buff *skb)
 	void *data_end = (void *)(long)skb->data_end;
 	struct iphdr *ip = data + ETH_HLEN;
 	struct gwapi_ct4_key ct = {};
-	struct gwapi_ct_val *cur;
 	struct gwapi_lb4_reverse_nat *rnat;
-	gwapi_lb_reverse_nat_key idx;
 	struct flow f = {};
 	__be32 saddr;
 
@@ -298,11 +322,7 @@ static __always_inline int egress4(struct __sk_buff *skb)
 	ct.dport = f.dport;
 	ct.proto = f.proto;
 	ct.dir = GWAPI_CT_DIR_REV;
-	cur = bpf_map_lookup_elem(&gw_ct4_v1, &ct);
-	if (!cur)
-		return TC_ACT_OK;
-	idx = cur->rev_nat_index;
-	rnat = bpf_map_lookup_elem(&lb4_revnat, &idx);
+	rnat = ct_rev_nat(&gw_ct4_v1, &lb4_revnat, &ct);
 	if (!rnat)
 		return TC_ACT_OK;
 	if (nat4(skb, &f, false, rnat->address, rnat->port) < 0)
@@ -385,7 +405,7 @@ static __always_inline int ingress6(struct __sk_buff *skb)
 	struct gwapi_lb6_key key = {};
 	struct gwapi_ct6_key ct = {};
 	struct gwapi_ct_val ctv = {}, *cur = NULL;
-	struct gwapi_lb_service *svc, *slot;
+	struct gwapi_lb_service *svc;
 	struct gwapi_lb6_backend *be = NULL;
 	union gwapi_lb_v6addr saddr, daddr, new_addr;
 	struct flow f = {};
@@ -432,13 +452,10 @@ static __always_inline int ingress6(struct __sk_buff *skb)
 		if (!be) {
 			if (!svc->count)
 				return TC_ACT_SHOT;
-			key.backend_slot =
-				flow_hash6(&saddr, &daddr, &f) % svc->count + 1;
-			slot = bpf_map_lookup_elem(&lb6_services, &key);
-			if (!slot)
-				return TC_ACT_SHOT;
-			backend_id = slot->backend_id;
-			be = bpf_map_lookup_elem(&lb6_backends, &backend_id);
+			be = gwapi_lb_pick_backend(
+				&lb6_services, &lb6_backends, &key,
+				&key.backend_slot, svc->count,
+				flow_hash6(&saddr, &daddr, &f), &backend_id);
 			if (!be)
 				return TC_ACT_SHOT;
 			ctv.backend_id = backend_id;
@@ -455,11 +472,7 @@ static __always_inline int ingress6(struct __sk_buff *skb)
 		ct.sport = new_port;
 		ct.dport = f.sport;
 		ct.dir = GWAPI_CT_DIR_REV;
-		cur = bpf_map_lookup_elem(&gw_ct6_v1, &ct);
-		if (!cur || cur->rev_nat_index != ctv.rev_nat_index) {
-			ctv.backend_id = 0;
-			bpf_map_update_elem(&gw_ct6_v1, &ct, &ctv, BPF_ANY);
-		}
+		ct_put_rev(&gw_ct6_v1, &ct, &ctv);
 	}
 
 	if (nat6(skb, &f, true, &new_addr, new_port) < 0)
@@ -470,10 +483,8 @@ static __always_inline int ingress6(struct __sk_buff *skb)
 static __always_inline int egress6(struct __sk_buff *skb)
 {
 	struct gwapi_ct6_key ct = {};
-	struct gwapi_ct_val *cur;
 	struct gwapi_lb6_reverse_nat *rnat;
 	union gwapi_lb_v6addr saddr, daddr, to;
-	gwapi_lb_reverse_nat_key idx;
 	struct flow f = {};
 
 	if (!parse6(skb, &f, &saddr, &daddr))
@@ -484,11 +495,7 @@ static __always_inline int egress6(struct __sk_buff *skb)
 	ct.dport = f.dport;
 	ct.proto = f.proto;
 	ct.dir = GWAPI_CT_DIR_REV;
-	cur = bpf_map_lookup_elem(&gw_ct6_v1, &ct);
-	if (!cur)
-		return TC_ACT_OK;
-	idx = cur->rev_nat_index;
-	rnat = bpf_map_lookup_elem(&lb6_revnat, &idx);
+	rnat = ct_rev_nat(&gw_ct6_v1, &lb6_revnat, &ct);
 	if (!rnat)
 		return TC_ACT_OK;
 	__builtin_memcpy(&to, &rnat->address, sizeof(to));

@@ -61,6 +61,19 @@ absl::Status ReuseLbMap(bpf_map* map, const std::string& pin_path, const char* n
   return absl::OkStatus();
 }
 
+// Points the six LB maps of a skeleton (lb_sock or lb_tc, which name them
+// alike) at the Writer's pins.
+template <typename Skeleton>
+absl::Status ReuseLbMaps(Skeleton* s, const std::string& pin_path) {
+  GWAPI_RETURN_IF_ERROR(ReuseLbMap(s->maps.lb4_services, pin_path, GWAPI_LB4_SERVICES_MAP));
+  GWAPI_RETURN_IF_ERROR(ReuseLbMap(s->maps.lb4_backends, pin_path, GWAPI_LB4_BACKENDS_MAP));
+  GWAPI_RETURN_IF_ERROR(ReuseLbMap(s->maps.lb4_revnat, pin_path, GWAPI_LB4_REVERSE_NAT_MAP));
+  GWAPI_RETURN_IF_ERROR(ReuseLbMap(s->maps.lb6_services, pin_path, GWAPI_LB6_SERVICES_MAP));
+  GWAPI_RETURN_IF_ERROR(ReuseLbMap(s->maps.lb6_backends, pin_path, GWAPI_LB6_BACKENDS_MAP));
+  GWAPI_RETURN_IF_ERROR(ReuseLbMap(s->maps.lb6_revnat, pin_path, GWAPI_LB6_REVERSE_NAT_MAP));
+  return absl::OkStatus();
+}
+
 absl::Status SetupOwnMap(bpf_map* map, const DatapathOptions& o, uint32_t max_entries) {
   int err = bpf_map__set_max_entries(map, max_entries);
   if (err == 0 && o.pin_own_maps) {
@@ -122,12 +135,7 @@ absl::StatusOr<std::unique_ptr<Datapath>> Datapath::Create(const DatapathOptions
     d->sock_ = lb_sock__open();
     if (d->sock_ == nullptr) return LibbpfError(errno, "open lb_sock");
     lb_sock* s = d->sock_;
-    GWAPI_RETURN_IF_ERROR(ReuseLbMap(s->maps.lb4_services, o.pin_path, GWAPI_LB4_SERVICES_MAP));
-    GWAPI_RETURN_IF_ERROR(ReuseLbMap(s->maps.lb4_backends, o.pin_path, GWAPI_LB4_BACKENDS_MAP));
-    GWAPI_RETURN_IF_ERROR(ReuseLbMap(s->maps.lb4_revnat, o.pin_path, GWAPI_LB4_REVERSE_NAT_MAP));
-    GWAPI_RETURN_IF_ERROR(ReuseLbMap(s->maps.lb6_services, o.pin_path, GWAPI_LB6_SERVICES_MAP));
-    GWAPI_RETURN_IF_ERROR(ReuseLbMap(s->maps.lb6_backends, o.pin_path, GWAPI_LB6_BACKENDS_MAP));
-    GWAPI_RETURN_IF_ERROR(ReuseLbMap(s->maps.lb6_revnat, o.pin_path, GWAPI_LB6_REVERSE_NAT_MAP));
+    GWAPI_RETURN_IF_ERROR(ReuseLbMaps(s, o.pin_path));
     GWAPI_RETURN_IF_ERROR(SetupOwnMap(s->maps.gw_lb4_rsk_v1, o, o.revsk_entries));
     GWAPI_RETURN_IF_ERROR(SetupOwnMap(s->maps.gw_lb6_rsk_v1, o, o.revsk_entries));
     s->rodata->proto_diff = o.protocol_differentiation ? 1 : 0;
@@ -145,12 +153,7 @@ absl::StatusOr<std::unique_ptr<Datapath>> Datapath::Create(const DatapathOptions
     d->tc_ = lb_tc__open();
     if (d->tc_ == nullptr) return LibbpfError(errno, "open lb_tc");
     lb_tc* t = d->tc_;
-    GWAPI_RETURN_IF_ERROR(ReuseLbMap(t->maps.lb4_services, o.pin_path, GWAPI_LB4_SERVICES_MAP));
-    GWAPI_RETURN_IF_ERROR(ReuseLbMap(t->maps.lb4_backends, o.pin_path, GWAPI_LB4_BACKENDS_MAP));
-    GWAPI_RETURN_IF_ERROR(ReuseLbMap(t->maps.lb4_revnat, o.pin_path, GWAPI_LB4_REVERSE_NAT_MAP));
-    GWAPI_RETURN_IF_ERROR(ReuseLbMap(t->maps.lb6_services, o.pin_path, GWAPI_LB6_SERVICES_MAP));
-    GWAPI_RETURN_IF_ERROR(ReuseLbMap(t->maps.lb6_backends, o.pin_path, GWAPI_LB6_BACKENDS_MAP));
-    GWAPI_RETURN_IF_ERROR(ReuseLbMap(t->maps.lb6_revnat, o.pin_path, GWAPI_LB6_REVERSE_NAT_MAP));
+    GWAPI_RETURN_IF_ERROR(ReuseLbMaps(t, o.pin_path));
     GWAPI_RETURN_IF_ERROR(SetupOwnMap(t->maps.gw_ct4_v1, o, o.flow_table_entries));
     GWAPI_RETURN_IF_ERROR(SetupOwnMap(t->maps.gw_ct6_v1, o, o.flow_table_entries));
     t->rodata->proto_diff = o.protocol_differentiation ? 1 : 0;

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <cstddef>
 #include <cstring>
 #include <numeric>
 
@@ -27,6 +28,55 @@ uint8_t ServiceFlags2(FrontendType type) {
 uint16_t DecodeL7ProxyPort(const gwapi_lb_service& master) {
   if (!(master.flags2 & GWAPI_LB_SVC_FLAG2_L7_LOADBALANCER)) return 0;
   return ntohs(static_cast<uint16_t>(master.l7_lb_proxy_port));
+}
+
+namespace {
+
+// The inverse of encode_internal::PutAddress.
+template <typename Entry>
+void GetAddress(const Entry& e, Address* a) {
+  std::memcpy(a->bytes.data(), reinterpret_cast<const uint8_t*>(&e) + offsetof(Entry, address),
+              sizeof(e.address));
+}
+
+template <typename Key>
+ServiceKeyFields DecodeServiceKeyAs(Family fam, const uint8_t* bytes) {
+  Key k;
+  std::memcpy(&k, bytes, sizeof(k));
+  ServiceKeyFields f;
+  f.address.family = fam;
+  GetAddress(k, &f.address);
+  f.port = ntohs(k.dport);
+  f.slot = k.backend_slot;
+  f.proto = k.proto;
+  f.scope = k.scope;
+  return f;
+}
+
+template <typename Value>
+BackendFields DecodeBackendAs(Family fam, const uint8_t* bytes) {
+  Value b;
+  std::memcpy(&b, bytes, sizeof(b));
+  BackendFields f;
+  f.address.family = fam;
+  GetAddress(b, &f.address);
+  f.port = ntohs(b.port);
+  f.proto = b.proto;
+  f.state = b.flags;
+  f.canonical = b.cluster_id == 0 && b.zone == 0 && b.pad == 0;
+  return f;
+}
+
+}  // namespace
+
+ServiceKeyFields DecodeServiceKey(Family fam, const uint8_t* key) {
+  return fam == Family::kV4 ? DecodeServiceKeyAs<gwapi_lb4_key>(fam, key)
+                            : DecodeServiceKeyAs<gwapi_lb6_key>(fam, key);
+}
+
+BackendFields DecodeBackend(Family fam, const uint8_t* value) {
+  return fam == Family::kV4 ? DecodeBackendAs<gwapi_lb4_backend>(fam, value)
+                            : DecodeBackendAs<gwapi_lb6_backend>(fam, value);
 }
 
 std::vector<uint32_t> ExpandSlots(const std::vector<Backend>& backends, uint32_t max_slots) {

@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -53,72 +54,107 @@ inline gwapi_lb_service EncodeSlot(uint32_t backend_id, uint16_t rev_nat) {
   return v;
 }
 
-inline gwapi_lb4_key EncodeKey4(const Address& address, uint16_t port, uint16_t slot, uint8_t proto,
-                                uint8_t scope) {
-  gwapi_lb4_key k;
+namespace encode_internal {
+
+// Copies the address into the entry's address field: 4 bytes in the IPv4
+// structs, 16 in the IPv6 ones. Through offsetof, as some structs are packed
+// and a pointer to their field would be unaligned.
+template <typename Entry>
+inline void PutAddress(Entry* e, const Address& a) {
+  std::memcpy(reinterpret_cast<uint8_t*>(e) + offsetof(Entry, address), a.bytes.data(),
+              sizeof(e->address));
+}
+
+template <typename Key>
+inline Key EncodeKey(const Address& address, uint16_t port, uint16_t slot, uint8_t proto,
+                     uint8_t scope) {
+  Key k;
   std::memset(&k, 0, sizeof(k));
-  std::memcpy(&k.address, address.bytes.data(), 4);
+  PutAddress(&k, address);
   k.dport = htons(port);
   k.backend_slot = slot;
   k.proto = proto;
   k.scope = scope;
   return k;
+}
+
+template <typename Value>
+inline Value EncodeBackend(const Address& address, uint16_t port, uint8_t proto, uint8_t state) {
+  Value b;
+  std::memset(&b, 0, sizeof(b));
+  PutAddress(&b, address);
+  b.port = htons(port);
+  b.proto = proto;
+  b.flags = state;
+  return b;
+}
+
+template <typename Value>
+inline Value EncodeRevNat(const Address& address, uint16_t port) {
+  Value r;
+  std::memset(&r, 0, sizeof(r));
+  PutAddress(&r, address);
+  r.port = htons(port);
+  return r;
+}
+
+}  // namespace encode_internal
+
+inline gwapi_lb4_key EncodeKey4(const Address& address, uint16_t port, uint16_t slot, uint8_t proto,
+                                uint8_t scope) {
+  return encode_internal::EncodeKey<gwapi_lb4_key>(address, port, slot, proto, scope);
 }
 
 inline gwapi_lb6_key EncodeKey6(const Address& address, uint16_t port, uint16_t slot, uint8_t proto,
                                 uint8_t scope) {
-  gwapi_lb6_key k;
-  std::memset(&k, 0, sizeof(k));
-  std::memcpy(k.address.addr, address.bytes.data(), 16);
-  k.dport = htons(port);
-  k.backend_slot = slot;
-  k.proto = proto;
-  k.scope = scope;
-  return k;
+  return encode_internal::EncodeKey<gwapi_lb6_key>(address, port, slot, proto, scope);
 }
 
 inline gwapi_lb4_backend EncodeBackend4(const Address& address, uint16_t port, uint8_t proto,
                                         uint8_t state) {
-  gwapi_lb4_backend b;
-  std::memset(&b, 0, sizeof(b));
-  std::memcpy(&b.address, address.bytes.data(), 4);
-  b.port = htons(port);
-  b.proto = proto;
-  b.flags = state;
-  return b;
+  return encode_internal::EncodeBackend<gwapi_lb4_backend>(address, port, proto, state);
 }
 
 inline gwapi_lb6_backend EncodeBackend6(const Address& address, uint16_t port, uint8_t proto,
                                         uint8_t state) {
-  gwapi_lb6_backend b;
-  std::memset(&b, 0, sizeof(b));
-  std::memcpy(b.address.addr, address.bytes.data(), 16);
-  b.port = htons(port);
-  b.proto = proto;
-  b.flags = state;
-  return b;
+  return encode_internal::EncodeBackend<gwapi_lb6_backend>(address, port, proto, state);
 }
 
 inline gwapi_lb4_reverse_nat EncodeRevNat4(const Address& address, uint16_t port) {
-  gwapi_lb4_reverse_nat r;
-  std::memset(&r, 0, sizeof(r));
-  std::memcpy(&r.address, address.bytes.data(), 4);
-  r.port = htons(port);
-  return r;
+  return encode_internal::EncodeRevNat<gwapi_lb4_reverse_nat>(address, port);
 }
 
 inline gwapi_lb6_reverse_nat EncodeRevNat6(const Address& address, uint16_t port) {
-  gwapi_lb6_reverse_nat r;
-  std::memset(&r, 0, sizeof(r));
-  std::memcpy(r.address.addr, address.bytes.data(), 16);
-  r.port = htons(port);
-  return r;
+  return encode_internal::EncodeRevNat<gwapi_lb6_reverse_nat>(address, port);
 }
 
 inline gwapi_lb_reverse_nat_key EncodeRevNatKey(uint16_t rev_nat) { return htons(rev_nat); }
 
 // The L7 proxy port held by a master entry, 0 when it has none.
 uint16_t DecodeL7ProxyPort(const gwapi_lb_service& master);
+
+// A services-map key read back from a map of family `fam`
+// (gwapi_lb4_key or gwapi_lb6_key bytes), in host byte order.
+struct ServiceKeyFields {
+  Address address;
+  uint16_t port = 0;
+  uint16_t slot = 0;
+  uint8_t proto = 0;
+  uint8_t scope = 0;
+};
+ServiceKeyFields DecodeServiceKey(Family fam, const uint8_t* key);
+
+// A backends-map value read back (gwapi_lb4_backend or gwapi_lb6_backend
+// bytes), in host byte order. `canonical`: cluster_id, zone and padding are
+// zero, as this library writes them.
+struct BackendFields {
+  Address address;
+  uint16_t port = 0;
+  uint8_t proto = 0;
+  uint8_t state = 0;
+  bool canonical = false;
+};
+BackendFields DecodeBackend(Family fam, const uint8_t* value);
 
 // Expands weights into slots, because Cilium's layout has no weight field:
 // the datapath picks one of `count` slots uniformly, so a backend's share is

@@ -54,68 +54,24 @@ std::string ListRow::BackendText() const {
 absl::StatusOr<std::vector<ListRow>> List(MapBackend& backend) {
   std::vector<ListRow> rows;
   for (Family fam : {Family::kV4, Family::kV6}) {
-    struct Be {
-      Address address;
-      uint16_t port;
-      uint8_t proto;
-      uint8_t state;
-    };
-    absl::flat_hash_map<uint32_t, Be> backends;
-    {
-      const MapId map = BackendsMap(fam);
-      const MapSpec& spec = GetMapSpec(map);
-      std::vector<uint8_t> keys, values;
-      GWAPI_RETURN_IF_ERROR(backend.Dump(map, &keys, &values));
-      for (size_t i = 0; i < keys.size() / spec.key_size; ++i) {
-        uint32_t id;
-        std::memcpy(&id, &keys[i * spec.key_size], sizeof(id));
-        Be be;
-        be.address.family = fam;
-        if (fam == Family::kV4) {
-          gwapi_lb4_backend b;
-          std::memcpy(&b, &values[i * spec.value_size], sizeof(b));
-          std::memcpy(be.address.bytes.data(), &b.address, 4);
-          be.port = ntohs(b.port);
-          be.proto = b.proto;
-          be.state = b.flags;
-        } else {
-          gwapi_lb6_backend b;
-          std::memcpy(&b, &values[i * spec.value_size], sizeof(b));
-          std::memcpy(be.address.bytes.data(), b.address.addr, 16);
-          be.port = ntohs(b.port);
-          be.proto = b.proto;
-          be.state = b.flags;
-        }
-        backends.emplace(id, be);
-      }
+    absl::flat_hash_map<uint32_t, BackendFields> backends;
+    GWAPI_ASSIGN_OR_RETURN(const MapDump bes, DumpMap(backend, BackendsMap(fam)));
+    for (size_t i = 0; i < bes.size(); ++i) {
+      uint32_t id;
+      std::memcpy(&id, bes.key(i), sizeof(id));
+      backends.emplace(id, DecodeBackend(fam, bes.value(i)));
     }
-    const MapId map = ServicesMap(fam);
-    const MapSpec& spec = GetMapSpec(map);
-    std::vector<uint8_t> keys, values;
-    GWAPI_RETURN_IF_ERROR(backend.Dump(map, &keys, &values));
-    for (size_t i = 0; i < keys.size() / spec.key_size; ++i) {
+    GWAPI_ASSIGN_OR_RETURN(const MapDump services, DumpMap(backend, ServicesMap(fam)));
+    for (size_t i = 0; i < services.size(); ++i) {
+      const ServiceKeyFields k = DecodeServiceKey(fam, services.key(i));
       ListRow row;
-      row.address.family = fam;
-      const uint8_t* kp = &keys[i * spec.key_size];
-      if (fam == Family::kV4) {
-        gwapi_lb4_key k;
-        std::memcpy(&k, kp, sizeof(k));
-        std::memcpy(row.address.bytes.data(), &k.address, 4);
-        row.port = ntohs(k.dport);
-        row.slot = k.backend_slot;
-        row.proto = k.proto;
-        row.scope = k.scope;
-      } else {
-        gwapi_lb6_key k;
-        std::memcpy(&k, kp, sizeof(k));
-        std::memcpy(row.address.bytes.data(), k.address.addr, 16);
-        row.port = ntohs(k.dport);
-        row.slot = k.backend_slot;
-        row.proto = k.proto;
-        row.scope = k.scope;
-      }
+      row.address = k.address;
+      row.port = k.port;
+      row.slot = k.slot;
+      row.proto = k.proto;
+      row.scope = k.scope;
       gwapi_lb_service v;
-      std::memcpy(&v, &values[i * spec.value_size], sizeof(v));
+      std::memcpy(&v, services.value(i), sizeof(v));
       row.rev_nat = ntohs(v.rev_nat_index);
       if (row.slot == 0) {
         row.count = v.count;

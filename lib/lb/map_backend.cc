@@ -36,6 +36,14 @@ uint32_t MapSizes::For(MapId map) const {
   return 0;
 }
 
+absl::StatusOr<MapDump> DumpMap(MapBackend& backend, MapId map) {
+  MapDump d;
+  d.spec = GetMapSpec(map);
+  absl::Status s = backend.Dump(map, &d.keys, &d.values);
+  if (!s.ok()) return s;
+  return d;
+}
+
 absl::Status InMemoryMapBackend::MaybeFail() {
   if (fail_after_ < 0) return absl::OkStatus();
   if (fail_after_ == 0) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "lib/lb/types.h"
 
 namespace gwapi::lb {
@@ -68,6 +69,20 @@ class MapBackend {
   virtual absl::Status Dump(MapId map, std::vector<uint8_t>* keys,
                             std::vector<uint8_t>* values) = 0;
 };
+
+// Every entry of one map as MapBackend::Dump returns them, with accessors
+// for the i-th key and value. Read-only after DumpMap; not thread-safe.
+struct MapDump {
+  MapSpec spec{};
+  std::vector<uint8_t> keys;
+  std::vector<uint8_t> values;
+  size_t size() const { return keys.size() / spec.key_size; }
+  const uint8_t* key(size_t i) const { return &keys[i * spec.key_size]; }
+  const uint8_t* value(size_t i) const { return &values[i * spec.value_size]; }
+};
+
+// Dumps `map` of `backend`.
+absl::StatusOr<MapDump> DumpMap(MapBackend& backend, MapId map);
 
 // The six maps held in memory with the kernel's capacity rule (a new key
 // into a full map fails), every element write recorded in order so tests

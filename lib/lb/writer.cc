@@ -65,50 +65,45 @@ void Append(std::vector<uint8_t>* out, const void* p, size_t n) {
   std::memcpy(out->data() + at, p, n);
 }
 
+template <typename Entry>
+void AppendEntry(std::vector<uint8_t>* out, const Entry& e) {
+  Append(out, &e, sizeof(e));
+}
+
 void AppendServiceKey(std::vector<uint8_t>* out, const Address& a, uint16_t port, uint16_t slot,
                       uint8_t proto, uint8_t scope) {
   if (a.family == Family::kV4) {
-    gwapi_lb4_key k = EncodeKey4(a, port, slot, proto, scope);
-    Append(out, &k, sizeof(k));
+    AppendEntry(out, EncodeKey4(a, port, slot, proto, scope));
   } else {
-    gwapi_lb6_key k = EncodeKey6(a, port, slot, proto, scope);
-    Append(out, &k, sizeof(k));
+    AppendEntry(out, EncodeKey6(a, port, slot, proto, scope));
   }
 }
 
-void AppendService(std::vector<uint8_t>* out, const gwapi_lb_service& v) {
-  Append(out, &v, sizeof(v));
-}
+void AppendService(std::vector<uint8_t>* out, const gwapi_lb_service& v) { AppendEntry(out, v); }
 
 void AppendBackend(std::vector<uint8_t>* out, const Address& a, uint16_t port, uint8_t proto,
                    uint8_t state) {
   if (a.family == Family::kV4) {
-    gwapi_lb4_backend b = EncodeBackend4(a, port, proto, state);
-    Append(out, &b, sizeof(b));
+    AppendEntry(out, EncodeBackend4(a, port, proto, state));
   } else {
-    gwapi_lb6_backend b = EncodeBackend6(a, port, proto, state);
-    Append(out, &b, sizeof(b));
+    AppendEntry(out, EncodeBackend6(a, port, proto, state));
   }
 }
 
 void AppendRevNat(std::vector<uint8_t>* out, const Address& a, uint16_t port) {
   if (a.family == Family::kV4) {
-    gwapi_lb4_reverse_nat r = EncodeRevNat4(a, port);
-    Append(out, &r, sizeof(r));
+    AppendEntry(out, EncodeRevNat4(a, port));
   } else {
-    gwapi_lb6_reverse_nat r = EncodeRevNat6(a, port);
-    Append(out, &r, sizeof(r));
+    AppendEntry(out, EncodeRevNat6(a, port));
   }
 }
 
 void AppendRevNatKey(std::vector<uint8_t>* out, uint16_t rev) {
-  gwapi_lb_reverse_nat_key k = EncodeRevNatKey(rev);
-  Append(out, &k, sizeof(k));
+  AppendEntry(out, EncodeRevNatKey(rev));
 }
 
 void AppendBackendKey(std::vector<uint8_t>* out, uint32_t id) {
-  gwapi_lb_backend_key k = id;
-  Append(out, &k, sizeof(k));
+  AppendEntry<gwapi_lb_backend_key>(out, id);
 }
 
 }  // namespace
@@ -228,46 +223,35 @@ void Writer::Reset() {
   map_counts_.fill(0);
 }
 
+absl::StatusOr<MapDump> Writer::DumpCounted(MapId map) {
+  GWAPI_ASSIGN_OR_RETURN(MapDump d, DumpMap(*backend_, map));
+  map_counts_[static_cast<int>(map)] = d.size();
+  return d;
+}
+
 absl::Status Writer::Restore() {
   Reset();
   for (int fi = 0; fi < 2; ++fi) {
     const Family fam = IdxFam(fi);
     // Backends first: slots are resolved against them.
     {
-      const MapId map = BackendsMap(fam);
-      const MapSpec& spec = GetMapSpec(map);
-      std::vector<uint8_t> keys, values;
-      GWAPI_RETURN_IF_ERROR(backend_->Dump(map, &keys, &values));
-      const size_t n = keys.size() / spec.key_size;
-      map_counts_[static_cast<int>(map)] = n;
-      for (size_t i = 0; i < n; ++i) {
+      GWAPI_ASSIGN_OR_RETURN(const MapDump d, DumpCounted(BackendsMap(fam)));
+      for (size_t i = 0; i < d.size(); ++i) {
         uint32_t id;
-        std::memcpy(&id, &keys[i * spec.key_size], sizeof(id));
-        const uint8_t* v = &values[i * spec.value_size];
+        std::memcpy(&id, d.key(i), sizeof(id));
+        const uint8_t* v = d.value(i);
+        const BackendFields b = DecodeBackend(fam, v);
         BackendEntry st;
         st.in_map = true;
-        st.key.address.family = fam;
-        if (fam == Family::kV4) {
-          gwapi_lb4_backend b;
-          std::memcpy(&b, v, sizeof(b));
-          std::memcpy(st.key.address.bytes.data(), &b.address, 4);
-          st.key.port = ntohs(b.port);
-          st.key.proto = b.proto;
-          st.map_state = b.flags;
-          st.map_canonical = b.cluster_id == 0 && b.zone == 0 && b.pad == 0;
-        } else {
-          gwapi_lb6_backend b;
-          std::memcpy(&b, v, sizeof(b));
-          std::memcpy(st.key.address.bytes.data(), b.address.addr, 16);
-          st.key.port = ntohs(b.port);
-          st.key.proto = b.proto;
-          st.map_state = b.flags;
-          st.map_canonical = b.cluster_id == 0 && b.zone == 0 && b.pad == 0;
-        }
+        st.key.address = b.address;
+        st.key.port = b.port;
+        st.key.proto = b.proto;
+        st.map_state = b.state;
+        st.map_canonical = b.canonical;
         if (id < kFirstBackendId || id > kLastBackendId || backends_.contains(id)) {
           // Same ID in both families' maps (or ID 0): the later one goes.
           orphan_backend_entries_.push_back(Orphan{
-              fam, id, false, std::string(reinterpret_cast<const char*>(v), spec.value_size)});
+              fam, id, false, std::string(reinterpret_cast<const char*>(v), d.spec.value_size)});
           cleanup_pending_ = true;
           continue;
         }
@@ -282,40 +266,23 @@ absl::Status Writer::Restore() {
     }
     absl::flat_hash_map<uint16_t, FeKey> by_rev;
     {
-      const MapId map = ServicesMap(fam);
-      const MapSpec& spec = GetMapSpec(map);
-      std::vector<uint8_t> keys, values;
-      GWAPI_RETURN_IF_ERROR(backend_->Dump(map, &keys, &values));
-      const size_t n = keys.size() / spec.key_size;
-      map_counts_[static_cast<int>(map)] = n;
+      GWAPI_ASSIGN_OR_RETURN(const MapDump d, DumpCounted(ServicesMap(fam)));
+      const size_t n = d.size();
       std::vector<std::pair<FeKey, uint16_t>> decoded(n);
       for (size_t i = 0; i < n; ++i) {
+        const ServiceKeyFields key = DecodeServiceKey(fam, d.key(i));
         FeKey& k = decoded[i].first;
-        k.address.family = fam;
-        const uint8_t* kp = &keys[i * spec.key_size];
-        if (fam == Family::kV4) {
-          gwapi_lb4_key key;
-          std::memcpy(&key, kp, sizeof(key));
-          std::memcpy(k.address.bytes.data(), &key.address, 4);
-          k.port = ntohs(key.dport);
-          k.proto = key.proto;
-          k.scope = key.scope;
-          decoded[i].second = key.backend_slot;
-        } else {
-          gwapi_lb6_key key;
-          std::memcpy(&key, kp, sizeof(key));
-          std::memcpy(k.address.bytes.data(), key.address.addr, 16);
-          k.port = ntohs(key.dport);
-          k.proto = key.proto;
-          k.scope = key.scope;
-          decoded[i].second = key.backend_slot;
-        }
+        k.address = key.address;
+        k.port = key.port;
+        k.proto = key.proto;
+        k.scope = key.scope;
+        decoded[i].second = key.slot;
       }
       // Masters first, so slots know their frontend's rev-NAT index.
       for (size_t i = 0; i < n; ++i) {
         if (decoded[i].second != 0) continue;
         FrontendState& st = frontends_[decoded[i].first];
-        std::memcpy(&st.master, &values[i * spec.value_size], sizeof(st.master));
+        std::memcpy(&st.master, d.value(i), sizeof(st.master));
         st.master_in_map = true;
         const uint16_t rev = ntohs(st.master.rev_nat_index);
         if (rev_nat_ids_.Reserve(rev)) {
@@ -328,7 +295,7 @@ absl::Status Writer::Restore() {
         if (slot == 0) continue;
         FrontendState& st = frontends_[decoded[i].first];
         gwapi_lb_service v;
-        std::memcpy(&v, &values[i * spec.value_size], sizeof(v));
+        std::memcpy(&v, d.value(i), sizeof(v));
         if (st.slots.size() < slot) st.slots.resize(slot, 0);
         st.slots[slot - 1] = v.backend_id;
         if (st.rev_nat == 0 || v.rev_nat_index != htons(st.rev_nat) || v.count != 0 ||
@@ -338,15 +305,10 @@ absl::Status Writer::Restore() {
       }
     }
     {
-      const MapId map = RevNatMap(fam);
-      const MapSpec& spec = GetMapSpec(map);
-      std::vector<uint8_t> keys, values;
-      GWAPI_RETURN_IF_ERROR(backend_->Dump(map, &keys, &values));
-      const size_t n = keys.size() / spec.key_size;
-      map_counts_[static_cast<int>(map)] = n;
-      for (size_t i = 0; i < n; ++i) {
+      GWAPI_ASSIGN_OR_RETURN(const MapDump d, DumpCounted(RevNatMap(fam)));
+      for (size_t i = 0; i < d.size(); ++i) {
         gwapi_lb_reverse_nat_key rk;
-        std::memcpy(&rk, &keys[i * spec.key_size], sizeof(rk));
+        std::memcpy(&rk, d.key(i), sizeof(rk));
         const uint16_t rev = ntohs(rk);
         auto it = by_rev.find(rev);
         if (it == by_rev.end()) {
@@ -355,8 +317,7 @@ absl::Status Writer::Restore() {
           const bool reserved = rev_nat_ids_.Reserve(rev);
           orphan_rev_nat_.push_back(
               Orphan{fam, rev, reserved,
-                     std::string(reinterpret_cast<const char*>(&values[i * spec.value_size]),
-                                 spec.value_size)});
+                     std::string(reinterpret_cast<const char*>(d.value(i)), d.spec.value_size)});
           cleanup_pending_ = true;
           continue;
         }
@@ -364,8 +325,7 @@ absl::Status Writer::Restore() {
         std::vector<uint8_t> want;
         AppendRevNat(&want, it->second.address, it->second.port);
         st.revnat_in_map = true;
-        st.revnat_exact =
-            std::memcmp(want.data(), &values[i * spec.value_size], spec.value_size) == 0;
+        st.revnat_exact = std::memcmp(want.data(), d.value(i), d.spec.value_size) == 0;
       }
     }
   }

@@ -146,6 +146,8 @@ class Writer {
 
   Writer(MapBackend* backend, WriterOptions options) : backend_(backend), options_(options) {}
   absl::Status Restore();
+  // Dumps `map` for Restore and records how many entries it holds.
+  absl::StatusOr<MapDump> DumpCounted(MapId map);
   void Reset();
   uint8_t EncodedProto(Protocol p) const {
     return options_.protocol_differentiation ? static_cast<uint8_t>(p) : 0;

@@ -2,36 +2,21 @@
 
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
-#include <dirent.h>
 #include <errno.h>
 #include <linux/bpf.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 
 namespace gwapi::lb::testing {
 namespace {
-
-constexpr long kBpfFsMagic = 0xcafe4a11;
-constexpr char kBpfFs[] = "/sys/fs/bpf";
-
-bool WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream f(path);
-  f << text;
-  f.flush();
-  return static_cast<bool>(f);
-}
 
 // Ones' complement sum of `len` bytes, folded to 16 bits by the caller.
 uint32_t Sum(const uint8_t* p, size_t len, uint32_t sum = 0) {
@@ -73,48 +58,6 @@ uint16_t L4Sum(const std::string& frame, bool v6, size_t l4off, uint8_t proto) {
 
 }  // namespace
 
-std::string BpfUnavailable() {
-  if (geteuid() != 0) return "needs root (CAP_BPF, CAP_NET_ADMIN, cgroup and bpffs access)";
-  struct statfs fs;
-  if (statfs(kBpfFs, &fs) != 0 || fs.f_type != kBpfFsMagic) {
-    if (mount("bpf", kBpfFs, "bpf", 0, "mode=0700") != 0) {
-      return std::string("cannot mount bpffs at /sys/fs/bpf: ") + std::strerror(errno);
-    }
-  }
-  int fd = bpf_map_create(BPF_MAP_TYPE_HASH, "gwapi_probe", 4, 4, 1, nullptr);
-  if (fd < 0) return std::string("bpf(BPF_MAP_CREATE) failed: ") + std::strerror(-fd);
-  close(fd);
-  return "";
-}
-
-void RemoveTree(const std::string& path) {
-  DIR* d = opendir(path.c_str());
-  if (d != nullptr) {
-    while (dirent* e = readdir(d)) {
-      const std::string name = e->d_name;
-      if (name == "." || name == "..") continue;
-      const std::string child = path + "/" + name;
-      struct stat st;
-      if (lstat(child.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-        RemoveTree(child);
-      } else {
-        unlink(child.c_str());
-      }
-    }
-    closedir(d);
-  }
-  rmdir(path.c_str());
-}
-
-PinDir::PinDir() {
-  char tmpl[] = "/sys/fs/bpf/gwapi_dp_test_XXXXXX";
-  if (mkdtemp(tmpl) != nullptr) path_ = tmpl;
-}
-
-PinDir::~PinDir() {
-  if (!path_.empty()) RemoveTree(path_);
-}
-
 LbMaps OpenLbMaps(const std::string& pin_path, uint32_t size) {
   LbMaps m;
   LibbpfMapOptions o;
@@ -137,73 +80,9 @@ LbMaps OpenLbMaps(const std::string& pin_path, uint32_t size) {
   return m;
 }
 
-std::string CgroupV2Mount() {
-  std::ifstream f("/proc/self/mounts");
-  std::string line;
-  while (std::getline(f, line)) {
-    std::vector<std::string> parts = absl::StrSplit(line, ' ');
-    if (parts.size() >= 3 && parts[2] == "cgroup2") return parts[1];
-  }
-  return "";
-}
-
-std::string CgroupGuard::Enter() {
-  const std::string mount = CgroupV2Mount();
-  if (mount.empty()) return "no cgroup2 filesystem in /proc/self/mounts";
-  std::ifstream f("/proc/self/cgroup");
-  std::string line;
-  while (std::getline(f, line)) {
-    if (line.rfind("0::", 0) == 0) original_ = mount + line.substr(3);
-  }
-  if (original_.empty()) return "no cgroup v2 entry (0::) in /proc/self/cgroup";
-  std::string tmpl = mount + "/gwapi_dp_test_XXXXXX";
-  if (mkdtemp(tmpl.data()) == nullptr) {
-    return absl::StrCat("mkdir under ", mount, ": ", std::strerror(errno));
-  }
-  path_ = tmpl;
-  if (!WriteFile(path_ + "/cgroup.procs", absl::StrCat(getpid()))) {
-    return absl::StrCat("cannot move this process into ", path_);
-  }
-  return "";
-}
-
 CgroupGuard::~CgroupGuard() {
-  if (path_.empty()) return;
-  if (!original_.empty() && !WriteFile(original_ + "/cgroup.procs", absl::StrCat(getpid()))) {
-    // The root of a hierarchy always accepts a process.
-    WriteFile(CgroupV2Mount() + "/cgroup.procs", absl::StrCat(getpid()));
-  }
-  if (rmdir(path_.c_str()) != 0) {
-    ADD_FAILURE() << "cannot remove cgroup " << path_ << ": " << std::strerror(errno);
-  }
-}
-
-Address Ip(const char* text) {
-  absl::StatusOr<Address> a = Address::Parse(text);
-  if (!a.ok()) std::abort();
-  return *a;
-}
-
-Backend Be(const char* ip, uint16_t port, uint32_t weight, BackendState state, Protocol p) {
-  Backend b;
-  b.address = Ip(ip);
-  b.port = port;
-  b.weight = weight;
-  b.state = state;
-  b.protocol = p;
-  return b;
-}
-
-Frontend Fe(const char* ip, uint16_t port, FrontendType type, std::vector<Backend> backends,
-            Protocol p, uint16_t l7_proxy_port) {
-  Frontend f;
-  f.address = Ip(ip);
-  f.port = port;
-  f.type = type;
-  f.protocol = p;
-  f.l7_proxy_port = l7_proxy_port;
-  f.backends = std::move(backends);
-  return f;
+  const std::string why = Leave();
+  if (!why.empty()) ADD_FAILURE() << why;
 }
 
 std::string BuildPacket(const PacketSpec& p) {

@@ -12,30 +12,21 @@
 #include "lib/lb/libbpf_backend.h"
 #include "lib/lb/types.h"
 #include "lib/lb/writer.h"
+#include "tests/bpf/cgroup.h"
+#include "tests/lb/bpffs.h"
+#include "tests/lb/testing.h"
 
 namespace gwapi::lb::testing {
 
-// Why real BPF programs cannot be loaded here, or "" if they can. Mounts
-// bpffs at /sys/fs/bpf if it is missing.
-std::string BpfUnavailable();
+using bpffs::BpfUnavailable;
+using bpffs::RemoveTree;
 
-// A fresh directory under /sys/fs/bpf, removed with every pin below it.
-class PinDir {
+// A fresh /sys/fs/bpf/gwapi_dp_test_* directory, removed with every pin below
+// it.
+class PinDir : public bpffs::PinDir {
  public:
-  PinDir();
-  ~PinDir();
-  PinDir(const PinDir&) = delete;
-  PinDir& operator=(const PinDir&) = delete;
-  bool ok() const { return !path_.empty(); }
-  const std::string& path() const { return path_; }
-  // Where the LB maps go (the Cilium layout: <dir>/tc/globals).
-  std::string globals() const { return path_ + "/tc/globals"; }
-
- private:
-  std::string path_;
+  PinDir() : bpffs::PinDir("gwapi_dp_test_") {}
 };
-
-void RemoveTree(const std::string& path);
 
 // The LB maps pinned under a PinDir with a Writer over them.
 struct LbMaps {
@@ -46,31 +37,17 @@ struct LbMaps {
 // error is reported as a test failure).
 LbMaps OpenLbMaps(const std::string& pin_path, uint32_t size = 1024);
 
-// The cgroup v2 mount point from /proc/self/mounts, or "".
-std::string CgroupV2Mount();
-
 // A child cgroup of the v2 hierarchy holding this process while it lives;
-// the destructor moves the process back and removes the cgroup.
-class CgroupGuard {
+// the destructor moves the process back and removes the cgroup, reporting a
+// failure to remove it as a test failure.
+class CgroupGuard : public cgroup::Scratch {
  public:
-  CgroupGuard() = default;
   ~CgroupGuard();
-  CgroupGuard(const CgroupGuard&) = delete;
-  CgroupGuard& operator=(const CgroupGuard&) = delete;
   // "" on success, else why not.
-  std::string Enter();
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-  std::string original_;  // the cgroup this process came from
+  std::string Enter() { return Scratch::Enter("gwapi_dp_test_"); }
 };
 
-Address Ip(const char* text);
-Backend Be(const char* ip, uint16_t port, uint32_t weight = 1,
-           BackendState state = BackendState::kActive, Protocol p = Protocol::kTcp);
-Frontend Fe(const char* ip, uint16_t port, FrontendType type, std::vector<Backend> backends,
-            Protocol p = Protocol::kTcp, uint16_t l7_proxy_port = 0);
+// Ip(), Be() and Fe() come from tests/lb/testing.h.
 
 // One Ethernet frame carrying IPv4 or IPv6 and TCP or UDP.
 struct PacketSpec {

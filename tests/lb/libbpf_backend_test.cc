@@ -5,20 +5,19 @@
 #include "lib/lb/libbpf_backend.h"
 
 #include <bpf/bpf.h>
-#include <dirent.h>
 #include <errno.h>
 #include <linux/bpf.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "gtest/gtest.h"
 #include "lib/lb/list.h"
 #include "lib/lb/writer.h"
+#include "tests/lb/bpffs.h"
 #include "tests/lb/testing.h"
 
 namespace gwapi::lb {
@@ -29,62 +28,20 @@ using testing::ClusterIP;
 using testing::SeedScenario;
 using testing::Snapshot;
 
-constexpr long kBpfFsMagic = 0xcafe4a11;
-constexpr char kBpfFs[] = "/sys/fs/bpf";
-
-// Why BPF maps cannot be used here, or "" if they can.
-std::string BpfUnavailable() {
-  if (geteuid() != 0) return "needs root (CAP_BPF and mounting bpffs)";
-  struct statfs fs;
-  if (statfs(kBpfFs, &fs) != 0 || fs.f_type != kBpfFsMagic) {
-    if (mount("bpf", kBpfFs, "bpf", 0, "mode=0700") != 0) {
-      return std::string("cannot mount bpffs at /sys/fs/bpf: ") + std::strerror(errno);
-    }
-  }
-  int fd = bpf_map_create(BPF_MAP_TYPE_HASH, "gwapi_probe", 4, 4, 1, nullptr);
-  if (fd < 0) return std::string("bpf(BPF_MAP_CREATE) failed: ") + std::strerror(-fd);
-  close(fd);
-  return "";
-}
-
 class LibbpfBackendTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string why = BpfUnavailable();
+    const std::string why = bpffs::BpfUnavailable();
     if (!why.empty()) GTEST_SKIP() << "SKIPPED: real BPF maps unavailable: " << why;
-    char tmpl[] = "/sys/fs/bpf/gwapi_lb_test_XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr) << std::strerror(errno);
-    dir_ = tmpl;
-  }
-
-  void TearDown() override {
-    if (dir_.empty()) return;
-    // Every pin this test made lives in dir_, possibly in subdirectories.
-    RemoveTree(dir_);
-  }
-
-  static void RemoveTree(const std::string& path) {
-    DIR* d = opendir(path.c_str());
-    if (d != nullptr) {
-      while (dirent* e = readdir(d)) {
-        const std::string name = e->d_name;
-        if (name == "." || name == "..") continue;
-        const std::string child = path + "/" + name;
-        struct stat st;
-        if (lstat(child.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-          RemoveTree(child);
-        } else {
-          unlink(child.c_str());
-        }
-      }
-      closedir(d);
-    }
-    rmdir(path.c_str());
+    // Made only now: BpfUnavailable() may have had to mount bpffs first.
+    pins_.emplace("gwapi_lb_test_");
+    ASSERT_TRUE(pins_->ok()) << pins_->error();
+    dir_ = pins_->path();
   }
 
   LibbpfMapOptions Options() const {
     LibbpfMapOptions o;
-    o.pin_path = dir_ + "/tc/globals";
+    o.pin_path = pins_->globals();
     o.sizes.services = 1024;
     o.sizes.backends = 1024;
     o.sizes.rev_nat = 1024;
@@ -97,6 +54,8 @@ class LibbpfBackendTest : public ::testing::Test {
     return b.ok() ? std::move(*b) : nullptr;
   }
 
+  // Every pin a test makes lives in pins_, possibly in subdirectories.
+  std::optional<bpffs::PinDir> pins_;
   std::string dir_;
 };
 

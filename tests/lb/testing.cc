@@ -1,6 +1,7 @@
 #include "tests/lb/testing.h"
 
 #include <cstdlib>
+#include <utility>
 
 #include "absl/strings/str_format.h"
 
@@ -12,22 +13,30 @@ Address Ip(const char* text) {
   return *a;
 }
 
-Backend Be(const char* ip, uint16_t port, uint32_t weight, BackendState state) {
+Backend Be(const char* ip, uint16_t port, uint32_t weight, BackendState state, Protocol p) {
   Backend b;
   b.address = Ip(ip);
   b.port = port;
   b.weight = weight;
   b.state = state;
+  b.protocol = p;
   return b;
 }
 
-Frontend ClusterIP(const char* ip, uint16_t port, std::vector<Backend> backends) {
+Frontend Fe(const char* ip, uint16_t port, FrontendType type, std::vector<Backend> backends,
+            Protocol p, uint16_t l7_proxy_port) {
   Frontend f;
   f.address = Ip(ip);
   f.port = port;
-  f.type = FrontendType::kClusterIP;
+  f.type = type;
+  f.protocol = p;
+  f.l7_proxy_port = l7_proxy_port;
   f.backends = std::move(backends);
   return f;
+}
+
+Frontend ClusterIP(const char* ip, uint16_t port, std::vector<Backend> backends) {
+  return Fe(ip, port, FrontendType::kClusterIP, std::move(backends));
 }
 
 DesiredState SeedScenario() {

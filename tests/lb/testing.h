@@ -13,7 +13,9 @@ namespace gwapi::lb::testing {
 
 Address Ip(const char* text);
 Backend Be(const char* ip, uint16_t port, uint32_t weight = 1,
-           BackendState state = BackendState::kActive);
+           BackendState state = BackendState::kActive, Protocol p = Protocol::kTcp);
+Frontend Fe(const char* ip, uint16_t port, FrontendType type, std::vector<Backend> backends,
+            Protocol p = Protocol::kTcp, uint16_t l7_proxy_port = 0);
 Frontend ClusterIP(const char* ip, uint16_t port, std::vector<Backend> backends);
 
 // The reference scenario: Gateway 172.17.0.64:80 redirected to proxy port
