@@ -17,6 +17,9 @@ extern const uint64_t kHashSeed =
     (reinterpret_cast<uintptr_t>(&kAnchor) * 0x9e3779b97f4a7c15ULL) ^
     0x243f6a8885a308d3ULL;
 
+// After kHashSeed in this file, so initialized after it.
+extern const uint64_t kHashRoot = Mix64(kHashSeed + 0x5bd1e995);
+
 void FlatIndex::Build(std::vector<IndexSlot> entries) {
   // At most half full, so that a miss ends after a probe or two.
   size_t capacity = 16;

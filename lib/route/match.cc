@@ -318,7 +318,7 @@ const Candidate* SnapshotImpl::MatchTable(uint32_t table_id, uint32_t flags,
       const size_t len = slot.text_len;
       if (slot.owner != table_id || len > path.size() ||
           (len < path.size() && path[len] != '/') ||
-          std::memcmp(slot.text, path.data(), len) != 0) {
+          !SameBytes(slot.text, path.data(), len)) {
         return false;
       }
       found = first_fit(slot.a, slot.b);

@@ -117,7 +117,7 @@ HostName NormalizeHost(absl::string_view host, char* buf) {
         end = i + static_cast<size_t>(__builtin_ctz(bad));
         break;
       }
-      if (i + 16 == limit) break;
+      if (i + 16 >= limit) break;
       i = i + 32 <= limit ? i + 16 : limit - 16;
     }
   } else
@@ -135,9 +135,9 @@ HostName NormalizeHost(absl::string_view host, char* buf) {
   }
   if (end < n) {
     // Only a port may follow: ':' then digits (which also refuses the
-    // second colon of an unbracketed IPv6 literal). Reaching `limit`
-    // without a bad byte means the name is too long.
-    if (end == limit || p[end] != ':') return out;
+    // second colon of an unbracketed IPv6 literal). At `limit`, any other
+    // byte means the name is too long.
+    if (p[end] != ':') return out;
     for (size_t i = end + 1; i < n; ++i) {
       if (p[i] < '0' || p[i] > '9') return out;
     }
@@ -260,15 +260,15 @@ bool ScanImpl(absl::string_view text, uint32_t* slashes, size_t cap,
   // those; the tail is one more block that overlaps the last, with the
   // bytes already seen masked off (BM_Match_*: the byte-at-a-time loop was
   // an eighth of a match).
+  const __m128i slash = _mm_set1_epi8('/');
+  const __m128i percent = _mm_set1_epi8('%');
+  const __m128i dot = _mm_set1_epi8('.');
+  const __m128i question = _mm_set1_epi8(kTarget ? '?' : '/');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i hash = _mm_set1_epi8('#');
+  const __m128i del = _mm_set1_epi8(0x7f);
+  const __m128i space = _mm_set1_epi8(0x20);
   if (n >= 17) {
-    const __m128i slash = _mm_set1_epi8('/');
-    const __m128i percent = _mm_set1_epi8('%');
-    const __m128i dot = _mm_set1_epi8('.');
-    const __m128i question = _mm_set1_epi8(kTarget ? '?' : '/');
-    const __m128i backslash = _mm_set1_epi8('\\');
-    const __m128i hash = _mm_set1_epi8('#');
-    const __m128i del = _mm_set1_epi8(0x7f);
-    const __m128i space = _mm_set1_epi8(0x20);
     while (ok && !stop && i < n) {
       const size_t at0 = i + 16 <= n ? i : n - 16;
       const __m128i v =

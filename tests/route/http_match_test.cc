@@ -493,6 +493,43 @@ TEST_F(Http, PathCheckAgreesWithTheWrittenRulesOnRandomPaths) {
   }
 }
 
+TEST_F(Http, PathCheckStopsAtTheQueryOnRandomTargets) {
+  // The path is split from the query in the same pass that checks it: a
+  // '?' ends the path wherever it falls (in an escape, after a dot
+  // segment, at a 16-byte block boundary), and nothing after it is checked.
+  Prefix(AddRoute("all"), "/");
+  auto snap = cb_.Build();
+  const std::string alphabet = "ab/./%2F%41?.\\#/ -~_x%\x7f?";
+  uint64_t state = 777;
+  auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<uint32_t>(state >> 33);
+  };
+  for (int n = 0; n < 20000; ++n) {
+    std::string target = "/";
+    const size_t len = next() % 48;
+    for (size_t i = 0; i < len; ++i) target += alphabet[next() % alphabet.size()];
+    const bool expected = ReferenceAcceptable(target.substr(0, target.find('?')));
+    EXPECT_EQ(MatchOn(*snap, Req().Path(target)).status == 400, !expected) << target;
+  }
+}
+
+TEST_F(Http, HostLengthLimitCountsWithoutPortAndTrailingDot) {
+  Prefix(AddRoute("wild", {"*.example.com"}), "/");
+  Prefix(AddRoute("any"), "/");
+  auto snap = cb_.Build();
+  const std::string longest = std::string(241, 'a') + ".example.com";  // 253
+  ASSERT_EQ(longest.size(), 253u);
+  for (const std::string& host :
+       {longest, longest + ".", longest + ":80", longest + ".:8080", longest + ":"}) {
+    EXPECT_EQ(RouteName(*snap, MatchOn(*snap, Req().Host(host))), "wild") << host.size();
+  }
+  for (const std::string& host : {"b" + longest, "b" + longest + ".", "b" + longest + ":80",
+                                  longest + ":8x", longest + "::80", longest + "_"}) {
+    EXPECT_EQ(RouteName(*snap, MatchOn(*snap, Req().Host(host))), "any") << host.size();
+  }
+}
+
 TEST_F(Http, PercentEncodingIsMatchedLiterally) {
   Exact(AddRoute("space"), "/a%20b");
   Prefix(AddRoute("all"), "/");
