@@ -216,8 +216,10 @@ void WriteSized(const T& value, T* out) {
 bool KnownProtocol(const gwapi_request& q) { return q.protocol <= GWAPI_PROTOCOL_UDP; }
 
 // Header views live on the stack up to this many headers (the hot path
-// allocates nothing); beyond it, on the heap.
+// allocates nothing); beyond it, on the heap, up to kMaxHeaders (a bound
+// far above what any proxy accepts, so the allocation cannot overflow).
 constexpr size_t kStackHeaders = 64;
+constexpr size_t kMaxHeaders = size_t{1} << 20;
 
 }  // namespace
 
@@ -475,6 +477,7 @@ void gwapi_snapshot_free(gwapi_snapshot* snapshot) {
 
 gwapi_status gwapi_snapshot_serialize(const gwapi_snapshot* snapshot, char** out, size_t* out_len,
                                       gwapi_error** err) {
+  if (out_len != nullptr) *out_len = 0;
   if (out == nullptr || snapshot == nullptr) {
     return SetError(err, GWAPI_INVALID_ARGUMENT, "snapshot and out must not be NULL");
   }
@@ -518,6 +521,8 @@ gwapi_status gwapi_snapshot_match(const gwapi_snapshot* snapshot, const gwapi_re
   if (snapshot == nullptr || request == nullptr || result == nullptr) return GWAPI_INVALID_ARGUMENT;
   gwapi_request q = ReadOpts(request);
   if (!KnownProtocol(q)) return GWAPI_INVALID_ARGUMENT;
+  if (q.headers == nullptr) q.header_count = 0;
+  if (q.header_count > kMaxHeaders) return GWAPI_INVALID_ARGUMENT;
   gwapi::route::Header stack[kStackHeaders];
   std::unique_ptr<gwapi::route::Header[]> heap;
   gwapi::route::Header* headers = stack;
@@ -589,6 +594,9 @@ gwapi_status gwapi_snapshot_decide_json(const gwapi_snapshot* snapshot, const gw
   if (!KnownProtocol(q)) {
     return SetError(err, GWAPI_INVALID_ARGUMENT, "request.protocol is not a gwapi_protocol");
   }
+  if (q.headers != nullptr && q.header_count > kMaxHeaders) {
+    return SetError(err, GWAPI_INVALID_ARGUMENT, "request.header_count is over 1,048,576");
+  }
   return Guard(err, [&]() -> gwapi_status {
     std::vector<gwapi::route::Header> headers(q.headers != nullptr ? q.header_count : 0);
     gwapi::route::Request r = ReadRequest(q, headers.data());
@@ -608,6 +616,7 @@ gwapi_status gwapi_lb_open(const gwapi_lb_opts* opts, gwapi_lb** out, gwapi_erro
     gwapi::engine::LbSyncOptions options;
     if (o.pin_path != nullptr) options.pin_path = o.pin_path;
     options.in_memory = o.in_memory != 0;
+    options.create_missing = o.open_existing == 0;
     options.max_entries = o.max_entries;
     if (o.l7_proxy_port > 65535) {
       return SetError(err, GWAPI_INVALID_ARGUMENT, "l7_proxy_port must be at most 65535");
@@ -626,6 +635,7 @@ void gwapi_lb_free(gwapi_lb* lb) { delete lb; }
 gwapi_status gwapi_lb_sync(gwapi_lb* lb, const gwapi_snapshot* snapshot, char** report,
                            size_t* report_len, gwapi_error** err) {
   if (report != nullptr) *report = nullptr;
+  if (report_len != nullptr) *report_len = 0;
   if (lb == nullptr || snapshot == nullptr) {
     return SetError(err, GWAPI_INVALID_ARGUMENT, "lb and snapshot must not be NULL");
   }

@@ -1,12 +1,12 @@
 #include "lib/compile/lb_view.h"
 
+#include <algorithm>
 #include <numeric>
 #include <string>
 #include <tuple>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 
 namespace gwapi::compile {
@@ -48,6 +48,18 @@ void AppendEndpoints(const v1::Service& svc, const v1::ServicePort& sp, uint32_t
     b.state = e.terminating() ? lb::BackendState::kTerminating : lb::BackendState::kActive;
     out->push_back(b);
   }
+}
+
+// The Service port a backendRef's number names, of the listener's transport
+// when the number is used by both (as for DNS).
+const v1::ServicePort* PortFor(const v1::Service& svc, uint32_t port, bool udp) {
+  const v1::ServicePort* any = nullptr;
+  for (const v1::ServicePort& p : svc.ports()) {
+    if (p.port() != port) continue;
+    if ((p.protocol() == "UDP") == udp) return &p;
+    if (any == nullptr) any = &p;
+  }
+  return any;
 }
 
 size_t CountSelectable(const v1::Service& svc) {
@@ -135,7 +147,7 @@ class Builder {
         req.protocol = udp ? route::RequestProtocol::kUdp : route::RequestProtocol::kTcp;
         route::MatchResult m;
         snap_.Match(req, &m);
-        if (m.route >= 0 && m.rule >= 0) AppendRuleBackends(m, &f.backends);
+        if (m.route >= 0 && m.rule >= 0) AppendRuleBackends(m, udp, owner, &f.backends);
         break;
       }
       default:
@@ -147,46 +159,77 @@ class Builder {
   // The endpoints of a rule's valid backendRefs. Each backendRef's weight is
   // shared by its selectable endpoints, so a backendRef of weight 1 with 3
   // endpoints gets as much traffic as one of weight 1 with 1 endpoint:
-  // every endpoint's weight is w * L / n, L the lcm of the counts n.
-  void AppendRuleBackends(const route::MatchResult& m, std::vector<lb::Backend>* out) {
+  // every endpoint's weight is w * L / n, L the lcm of the counts n (kept
+  // at most kMaxLcm, past which the split is approximate), all scaled down
+  // together if one would not fit in 32 bits.
+  void AppendRuleBackends(const route::MatchResult& m, bool udp, const std::string& owner,
+                          std::vector<lb::Backend>* out) {
+    static constexpr uint64_t kMaxLcm = 10000;
     const v1::Rule& rule = snap_.config().routes(m.route).rules(m.rule);
     struct Ref {
       const v1::Service* svc;
       const v1::ServicePort* port;
-      uint32_t weight;
+      uint64_t weight;
       size_t n;
     };
     std::vector<Ref> refs;
     uint64_t lcm = 1;
+    uint64_t rejected = 0, total = 0;
     for (const v1::Backend& b : rule.backends()) {
-      if (!b.valid()) continue;
-      auto it = services_.find(absl::StrCat(b.namespace_(), "/", b.name()));
-      if (it == services_.end()) continue;
-      const v1::ServicePort* sp = nullptr;
-      for (const v1::ServicePort& p : it->second->ports()) {
-        if (p.port() == b.port()) sp = &p;
+      total += b.weight();
+      const v1::Service* svc = nullptr;
+      if (b.valid()) {
+        auto it = services_.find(absl::StrCat(b.namespace_(), "/", b.name()));
+        if (it != services_.end()) svc = it->second;
       }
-      if (sp == nullptr) continue;
-      size_t n = CountSelectable(*it->second);
-      refs.push_back({it->second, sp, b.weight(), n});
-      // Bounded: past 10,000 the proportion is approximated (the writer
-      // bounds slots per frontend anyway).
-      if (n > 0 && lcm <= 10000) lcm = std::lcm(lcm, static_cast<uint64_t>(n));
+      const v1::ServicePort* sp = svc != nullptr ? PortFor(*svc, b.port(), udp) : nullptr;
+      if (sp == nullptr) {
+        rejected += b.weight();
+        continue;
+      }
+      size_t n = CountSelectable(*svc);
+      refs.push_back({svc, sp, b.weight(), n});
+      if (n > 0 && std::lcm(lcm, static_cast<uint64_t>(n)) <= kMaxLcm) {
+        lcm = std::lcm(lcm, static_cast<uint64_t>(n));
+      }
     }
+    uint64_t max_weight = 0;
+    for (const Ref& r : refs) {
+      max_weight = std::max(max_weight, r.n == 0 ? r.weight : r.weight * std::max<uint64_t>(1, lcm / r.n));
+    }
+    // Scaled together, so the ratios survive a clamp to 32 bits.
+    double scale = max_weight > UINT32_MAX ? static_cast<double>(UINT32_MAX) / max_weight : 1.0;
     for (const Ref& r : refs) {
       uint64_t w = r.n == 0 ? r.weight : r.weight * std::max<uint64_t>(1, lcm / r.n);
-      AppendEndpoints(*r.svc, *r.port, static_cast<uint32_t>(std::min<uint64_t>(w, UINT32_MAX)), out);
+      uint32_t scaled = static_cast<uint32_t>(std::max<double>(w > 0 ? 1 : 0, w * scale));
+      AppendEndpoints(*r.svc, *r.port, scaled, out);
+    }
+    if (rejected > 0) {
+      // The spec wants that share of connections refused; Cilium's layout
+      // has no slot that refuses, so the valid backends take it.
+      notes_.push_back(absl::StrCat(owner, ": ", rejected, " of ", total,
+                                    " weight goes to invalid backendRefs; the maps cannot "
+                                    "refuse a share of connections, so the valid ones take it."));
     }
   }
 
   void Add(lb::Frontend f, const std::string& owner) {
     auto key = std::make_tuple(f.address, f.port,
                                options_.protocol_differentiation ? f.protocol : lb::Protocol::kAny);
-    if (!seen_.insert(key).second) {
-      notes_.push_back(absl::StrCat(owner, ": ", f.address.ToString(), ":", f.port, "/",
-                                    lb::ProtocolName(f.protocol),
-                                    " is already a frontend; without protocol differentiation "
-                                    "one address and port is one map entry, so the first is kept."));
+    auto [it, inserted] = seen_.try_emplace(key, state_.frontends.size());
+    if (!inserted) {
+      // Several listeners on one port (hostnames, HTTPS and TLS) are one
+      // frontend; only a frontend that differs is a conflict to report.
+      const lb::Frontend& kept = state_.frontends[it->second];
+      if (!(kept == f)) {
+        notes_.push_back(absl::StrCat(
+            owner, ": ", f.address.ToString(), ":", f.port, "/", lb::ProtocolName(f.protocol),
+            " is already a different frontend",
+            options_.protocol_differentiation
+                ? ""
+                : " (without protocol differentiation one address and port is one map entry)",
+            "; the first is kept."));
+      }
       return;
     }
     state_.frontends.push_back(std::move(f));
@@ -195,7 +238,8 @@ class Builder {
   const route::Snapshot& snap_;
   const LbViewOptions& options_;
   absl::flat_hash_map<std::string, const v1::Service*> services_;
-  absl::flat_hash_set<std::tuple<lb::Address, uint16_t, lb::Protocol>> seen_;
+  // Frontend key -> index in state_.frontends.
+  absl::flat_hash_map<std::tuple<lb::Address, uint16_t, lb::Protocol>, size_t> seen_;
   lb::DesiredState state_;
   std::vector<std::string> notes_;
 };

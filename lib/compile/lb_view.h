@@ -37,8 +37,9 @@ struct LbViewOptions {
 
 struct LbView {
   lb::DesiredState state;
-  // What could not be expressed, one sentence each (an address that is not
-  // an IP, a port shared by TCP and UDP without protocol differentiation).
+  // What could not be expressed, one sentence each: an address that is not
+  // an IP, two different frontends on one address and port, the weight of
+  // invalid backendRefs of an L4 rule (the maps cannot refuse a share).
   std::vector<std::string> notes;
 };
 

@@ -20,6 +20,7 @@ absl::StatusOr<std::unique_ptr<LbSync>> LbSync::Create(const LbSyncOptions& opti
     lb::LibbpfMapOptions o;
     if (!options.pin_path.empty()) o.pin_path = options.pin_path;
     o.sizes = sizes;
+    o.create_missing = options.create_missing;
     GWAPI_ASSIGN_OR_RETURN(s->maps_, lb::LibbpfMapBackend::Open(std::move(o)));
   }
   lb::WriterOptions w;

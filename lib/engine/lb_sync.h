@@ -25,6 +25,9 @@ struct LbSyncOptions {
   std::string pin_path;
   // Maps in memory instead of the kernel (no root needed).
   bool in_memory = false;
+  // Create and pin the maps that are not pinned yet; false refuses
+  // (NotFound), for readers such as a listing.
+  bool create_missing = true;
   // max_entries of each map; 0 means 65,536.
   uint32_t max_entries = 0;
   compile::LbViewOptions view;

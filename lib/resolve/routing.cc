@@ -69,10 +69,25 @@ const BackendTlsPolicyView* PolicyFor(const Graph& g, absl::string_view ns, absl
   return by_section != nullptr ? by_section : whole;
 }
 
+// The Service port a backendRef's port number names: the one of the
+// route's transport (UDP for a UDPRoute, else TCP) when the number is used
+// by both, as for DNS.
+const ServiceView::Port* ServicePortFor(const ServiceView& svc, std::optional<int64_t> port,
+                                        bool udp) {
+  if (!port) return nullptr;
+  const ServiceView::Port* any = nullptr;
+  for (const ServiceView::Port& p : svc.ports) {
+    if (p.port != *port) continue;
+    if ((p.protocol == "UDP") == udp) return &p;
+    if (any == nullptr) any = &p;
+  }
+  return any;
+}
+
 RoutedBackend Verdict(const Graph& g, const RouteView& r, const BackendRefView& b) {
   RoutedBackend out;
   out.rule = b.rule;
-  out.backend = b.mirror ? -1 : b.backend;
+  out.backend = b.backend;
   out.mirror = b.mirror;
   std::string why;
   const ServiceView* svc = nullptr;
@@ -81,11 +96,9 @@ RoutedBackend Verdict(const Graph& g, const RouteView& r, const BackendRefView& 
   out.service_ns = std::string(b.ns);
   out.service_name = std::string(b.name);
   std::string port_name;
-  for (const ServiceView::Port& p : svc->ports) {
-    if (b.port && p.port == *b.port) {
-      out.app_protocol = p.app_protocol;
-      port_name = p.name;
-    }
+  if (const ServiceView::Port* p = ServicePortFor(*svc, b.port, r.kind == "UDPRoute")) {
+    out.app_protocol = p->app_protocol;
+    port_name = p->name;
   }
   if (const BackendTlsPolicyView* p = PolicyFor(g, b.ns, b.name, port_name)) {
     out.tls = true;

@@ -18,7 +18,7 @@ namespace gwapi::resolve {
 struct RoutedBackend {
   // Where the backendRef is in the route (BackendRefView's indexes).
   int32_t rule = 0;
-  int32_t backend = -1;  // -1 for a RequestMirror filter's backendRef
+  int32_t backend = -1;  // index in the rule's backendRefs; -1 at rule level
   bool mirror = false;
   // Resolves to a Service port the route kind can send traffic to.
   bool valid = false;

@@ -445,7 +445,8 @@ ServiceView ReadService(const model::Object& o) {
   ServiceView s;
   s.obj = &o;
   for (const Value& p : Arr(At(&o.body, "spec"), "ports")) {
-    s.ports.push_back({Str(p, "name"), Int(p, "port").value_or(0), Str(p, "appProtocol")});
+    s.ports.push_back({Str(p, "name"), Int(p, "port").value_or(0), Str(p, "appProtocol"),
+                       Str(p, "protocol", "TCP")});
   }
   return s;
 }

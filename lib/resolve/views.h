@@ -200,6 +200,7 @@ struct ServiceView {
     std::string name;
     int64_t port = 0;
     std::string app_protocol;
+    std::string protocol = "TCP";
   };
   std::vector<Port> ports;
 };

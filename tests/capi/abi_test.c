@@ -381,6 +381,13 @@ static void test_snapshot(void) {
 
   req.protocol = 99;
   CHECK(gwapi_snapshot_match(NULL, &req, &res) == GWAPI_INVALID_ARGUMENT);
+  /* An absurd header count is refused, never an allocation that overflows. */
+  gwapi_snapshot *again_snap = NULL;
+  CHECK(gwapi_snapshot_load("", 0, &again_snap, NULL) == GWAPI_OK);
+  gwapi_request huge = make_request(0, "a", "/", headers, 1);
+  huge.header_count = (size_t)-1 / 8;
+  CHECK(gwapi_snapshot_match(again_snap, &huge, &res) == GWAPI_INVALID_ARGUMENT);
+  gwapi_snapshot_free(again_snap);
 }
 
 int main(void) {

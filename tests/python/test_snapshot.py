@@ -271,3 +271,43 @@ def test_regex_re2_rejects_is_a_status_and_never_matches() -> None:
             assert snap.match(gateway=GW, host="regex.example.com", path="/ab").status == 404
             d = snap.match(gateway=GW, host="regex.example.com", path="/ok")
             assert d.forwarded and d.rule == 1
+
+
+MIRRORS = """\
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: mirrors
+  namespace: default
+spec:
+  parentRefs:
+  - name: gateway
+    namespace: cilium-ingress
+  hostnames: ["mirror.example.com"]
+  rules:
+  - filters:
+    - type: RequestMirror
+      requestMirror:
+        backendRef: {name: httpbin, port: 8000}
+        percent: 50
+    backendRefs:
+    - name: httpbin
+      port: 8000
+      filters:
+      - type: RequestMirror
+        requestMirror:
+          backendRef: {name: httpbin, port: 8000}
+"""
+
+
+def test_rule_and_backend_level_mirrors_resolve() -> None:
+    with seed_engine() as engine:
+        assert [r.outcome for r in engine.apply(MIRRORS)] == ["accepted"]
+        with engine.snapshot() as snap:
+            d = snap.match(gateway=GW, host="mirror.example.com", path="/")
+    assert d.forwarded
+    assert [(m.backend.name, m.backend.valid, m.percent) for m in d.mirrors] == [
+        ("httpbin", True, 50.0),
+        ("httpbin", True, 100.0),
+    ]
+    assert all(m.backend.cluster_ips == ("10.96.120.15",) for m in d.mirrors)

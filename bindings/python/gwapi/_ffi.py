@@ -254,6 +254,7 @@ class gwapi_lb_opts(Structure):
         ("l7_proxy_port", c_uint32),
         ("max_entries", c_uint32),
         ("protocol_differentiation", c_uint32),
+        ("open_existing", c_uint32),
     ]
 
 

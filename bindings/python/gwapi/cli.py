@@ -351,6 +351,16 @@ def format_decision(d: Decision, method: str, host: str, path: str) -> str:
     return " ".join(parts)
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 0 < port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (1..65535)")
+    return port
+
+
 def _parse_header(text: str) -> tuple[str, str]:
     name, sep, value = text.partition(":")
     if not sep or not name.strip():
@@ -387,7 +397,7 @@ def _lb_rows_out(rows: list[LbRow], output: str) -> None:
 
 
 def _cmd_lb_list(args: argparse.Namespace) -> int:
-    with LoadBalancer(args.pin_path) as lb:
+    with LoadBalancer(args.pin_path, create=False) as lb:
         _lb_rows_out(lb.list(), args.output)
     return 0
 
@@ -400,7 +410,10 @@ def _cmd_lb_sync(args: argparse.Namespace) -> int:
         applied = _apply_files(engine, args.files, report=True)
         _warn_rejected(applied)
         with engine.snapshot() as snap, LoadBalancer(
-            args.pin_path, in_memory=args.in_memory, l7_proxy_port=args.proxy_port
+            args.pin_path,
+            in_memory=args.in_memory,
+            l7_proxy_port=args.proxy_port,
+            protocol_differentiation=args.protocol_differentiation,
         ) as lb:
             report = lb.sync(snap)
             for note in report.notes:
@@ -502,7 +515,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("files", nargs="+", metavar="FILE", help=files_help)
     p.add_argument("--gateway", required=True, metavar="NS/NAME", help="the Gateway the request arrives at")
-    p.add_argument("--port", type=int, default=80, metavar="N", help="the listener port (default 80)")
+    p.add_argument("--port", type=_port, default=80, metavar="N", help="the listener port (default 80)")
     p.add_argument("--protocol", default="HTTP", choices=sorted(PROTOCOLS), help="default HTTP")
     p.add_argument("--host", default="", metavar="H", help="the Host header (any case, optional :port)")
     p.add_argument("--path", default="/", metavar="P", help="path with optional ?query (default /)")
@@ -532,7 +545,10 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("files", nargs="+", metavar="FILE", help=files_help)
     q.add_argument("--pin-path", metavar="P", help="the maps' pin directory (created if missing)")
     q.add_argument("--in-memory", action="store_true", help="an in-memory map set: what the maps would hold")
-    q.add_argument("--proxy-port", type=int, default=12141, metavar="N", help="the node's L7 proxy port")
+    q.add_argument("--proxy-port", type=_port, default=12141, metavar="N", help="the node's L7 proxy port")
+    q.add_argument("--protocol-differentiation", action="store_true",
+                   help="separate TCP and UDP entries on one address and port (Cilium 1.17); "
+                   "default: protocol 0, as Cilium 1.16")
     q.add_argument("--controller", metavar="NAME", help=controller_help)
     q.add_argument("-o", "--output", choices=["text", "json"], default="text")
     q.set_defaults(func=_cmd_lb_sync)

@@ -161,6 +161,7 @@ class RequestJudge:
             v.check("connection", f"expected it to reach a backend; {_describe(d)}")
             return
         self._check_backend(v, entry, d)
+        self._check_weights(v, entry, d)
         expected = entry.get("expectedRequest") or {}
         self._check_backend_tls(v, entry["request"], expected, d)
 

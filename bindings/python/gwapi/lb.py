@@ -70,7 +70,11 @@ class LoadBalancer:
         l7_proxy_port: int = 12141,
         max_entries: int = 0,
         protocol_differentiation: bool = False,
+        create: bool = True,
     ) -> None:
+        """Opens the maps pinned under ``pin_path`` (default
+        /sys/fs/bpf/tc/globals), creating missing ones unless ``create`` is
+        False (then NotFoundError), or an in-memory map set."""
         from gwapi.engine import _check
 
         if not 0 < l7_proxy_port <= 65535:
@@ -82,6 +86,7 @@ class LoadBalancer:
         opts.l7_proxy_port = l7_proxy_port
         opts.max_entries = max_entries
         opts.protocol_differentiation = 1 if protocol_differentiation else 0
+        opts.open_existing = 0 if create else 1
         handle = _ffi.LbP()
         err = _ffi.ErrorP()
         _check(_ffi.lib.gwapi_lb_open(ctypes.byref(opts), ctypes.byref(handle), ctypes.byref(err)), err)

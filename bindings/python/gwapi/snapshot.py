@@ -174,7 +174,9 @@ def _view(s: str | bytes | None) -> tuple[bytes, int]:
 class Snapshot:
     """An immutable compiled routing configuration (a reference to it).
 
-    Thread-safe: any number of threads may match against one snapshot.
+    Thread-safe: any number of threads may match against one snapshot, but
+    :meth:`close` must not race them (close when no call is in flight, or
+    let the garbage collector release it).
     """
 
     def __init__(self, handle: Any) -> None:

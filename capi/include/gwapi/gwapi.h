@@ -331,13 +331,18 @@ typedef struct gwapi_match_result {
    * itself: 404 no route (gRPC: Unimplemented), 500 invalid backend, 3xx
    * redirect, 421 misdirected, 200/204 CORS preflight. */
   uint32_t status;
-  int32_t listener; /* index in the Gateway's listeners, -1 when none */
+  /* Index of the listener in the snapshot's Gateway (its programmed
+   * listeners, the Gateway's own then its ListenerSets': the order of
+   * gwapi.v1.Gateway.listeners), -1 when none. */
+  int32_t listener;
   int32_t route;    /* -1 when no route matched */
   int32_t rule;
   int32_t backend; /* index in the rule's backends, -1 when none */
 } gwapi_match_result;
 
-/* Decides `request`. Allocates nothing, takes no lock: the hot path. */
+/* Decides `request`. Takes no lock and allocates nothing up to 64 headers
+ * (beyond that, one array of header views); GWAPI_INVALID_ARGUMENT above
+ * 1,048,576 headers or for an unknown protocol. The hot path. */
 GWAPI_API gwapi_status gwapi_snapshot_match(const gwapi_snapshot *snapshot,
                                             const gwapi_request *request,
                                             gwapi_match_result *result);
@@ -390,8 +395,9 @@ typedef struct gwapi_lb gwapi_lb;
 typedef struct gwapi_lb_opts {
   size_t sz;
   /* Directory on a bpf filesystem with the map pins; NUL-terminated, may be
-   * NULL for /sys/fs/bpf/tc/globals. Missing maps are created and pinned;
-   * pinned maps whose type or sizes differ are refused. */
+   * NULL for /sys/fs/bpf/tc/globals. Missing maps are created and pinned
+   * (unless open_existing); pinned maps whose type or sizes differ are
+   * refused. */
   const char *pin_path;
   /* Non-zero: an in-memory map set instead of the kernel (no root). */
   uint32_t in_memory;
@@ -403,6 +409,9 @@ typedef struct gwapi_lb_opts {
    * entries (Cilium 1.17 --bpf-lb-proto-diff); 0 writes protocol 0 as
    * Cilium 1.16 does. */
   uint32_t protocol_differentiation;
+  /* Non-zero: only open maps already pinned (GWAPI_NOT_FOUND otherwise),
+   * for readers such as a listing; 0 creates and pins missing maps. */
+  uint32_t open_existing;
 } gwapi_lb_opts;
 
 /* Opens the maps and restores backend IDs and rev-NAT indexes from what they
