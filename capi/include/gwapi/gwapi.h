@@ -376,8 +376,10 @@ GWAPI_API gwapi_status gwapi_snapshot_backend(const gwapi_snapshot *snapshot, in
 /* The whole decision as JSON, filters applied: route, rule, backend, the
  * rewritten request the backend receives, response header edits, redirect
  * Location, mirrors, CORS answer, timeouts and retry policy (the format is
- * documented in docs/MATCHING.md). Allocates; for tools and tests. The
- * caller frees *out with gwapi_string_free(). */
+ * documented in docs/MATCHING.md). Allocates; for tools and tests. Request
+ * strings are echoed byte for byte: bytes that are not UTF-8 come back
+ * unchanged, so the JSON is UTF-8 only when the request was. The caller
+ * frees *out with gwapi_string_free(). */
 GWAPI_API gwapi_status gwapi_snapshot_decide_json(const gwapi_snapshot *snapshot,
                                                   const gwapi_request *request, char **out,
                                                   size_t *out_len, gwapi_error **err);
