@@ -311,3 +311,32 @@ def test_rule_and_backend_level_mirrors_resolve() -> None:
         ("httpbin", True, 100.0),
     ]
     assert all(m.backend.cluster_ips == ("10.96.120.15",) for m in d.mirrors)
+
+
+def test_mutated_wire_bytes_load_or_fail_cleanly(capfd: pytest.CaptureFixture[str]) -> None:
+    """Any bytes given to Snapshot.load either load (and then decide
+    requests) or raise InvalidArgumentError: never a crash or a hang, and
+    nothing written to the process's stderr."""
+    import random
+
+    with filters_snapshot() as snap:
+        data = bytearray(snap.serialize())
+    rng = random.Random(7)
+    loaded = 0
+    for _ in range(1500):
+        b = bytearray(data)
+        for _ in range(rng.randint(1, 8)):
+            i = rng.randrange(len(b))
+            b[i] = rng.randrange(256)
+        if rng.random() < 0.2:
+            del b[rng.randrange(len(b)):]
+        try:
+            s = gwapi.Snapshot.load(bytes(b))
+        except gwapi.InvalidArgumentError:
+            continue
+        with s:
+            loaded += 1
+            for path in ("/old/x", "/redirect", "/missing", "/"):
+                s.match(gateway=GW, host="filters.example.com", path=path)
+    assert loaded > 0
+    assert capfd.readouterr().err == ""
