@@ -174,8 +174,6 @@ MatchWorkloadOptions Options(MatchShape shape, int routes, Variant v) {
   return o;
 }
 
-BaselineOptions BaselineOpts() { return BaselineOptions(); }
-
 Case& GetCase(MatchShape shape, int routes, Variant variant) {
   static auto* cache = new std::map<std::tuple<MatchShape, int, Variant>, Case>();
   auto key = std::make_tuple(shape, routes, variant);
@@ -195,7 +193,7 @@ Case& GetCase(MatchShape shape, int routes, Variant variant) {
     return c;
   }
   c.gateway = c.snapshot->FindGateway("gateway-infra", "gateway-0");
-  auto base = BaselineMatcher::Create(c.workload.config, BaselineOpts());
+  auto base = BaselineMatcher::Create(c.workload.config, BaselineOptions());
   if (!base.ok()) {
     c.error = absl::StrCat("BaselineMatcher::Create: ", base.status().ToString());
     return c;
@@ -366,7 +364,7 @@ void BM_Compile(benchmark::State& state, MatchShape shape, Variant variant, bool
   std::shared_ptr<const route::Snapshot> kept_snapshot;
   std::unique_ptr<BaselineMatcher> kept_baseline;
   if (baseline) {
-    kept_baseline = std::move(BaselineMatcher::Create(config, BaselineOpts())).value();
+    kept_baseline = std::move(BaselineMatcher::Create(config, BaselineOptions())).value();
   } else {
     kept_snapshot = std::move(route::Snapshot::Create(config)).value();
     index_bytes = kept_snapshot->IndexBytes();
@@ -378,7 +376,7 @@ void BM_Compile(benchmark::State& state, MatchShape shape, Variant variant, bool
 
   for (auto _ : state) {
     if (baseline) {
-      auto m = BaselineMatcher::Create(config, BaselineOpts());
+      auto m = BaselineMatcher::Create(config, BaselineOptions());
       benchmark::DoNotOptimize(m);
       state.PauseTiming();
       m = nullptr;

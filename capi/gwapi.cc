@@ -18,6 +18,7 @@
 #include "lib/engine/lb_sync.h"
 #include "lib/model/limits.h"
 #include "lib/model/value.h"
+#include "lib/proto/names.h"
 #include "lib/resolve/features.h"
 #include "lib/resolve/resolver.h"
 #include "lib/route/decision_json.h"
@@ -554,13 +555,10 @@ gwapi_status gwapi_snapshot_route(const gwapi_snapshot* snapshot, int32_t route,
   if (snapshot == nullptr || out == nullptr) return GWAPI_INVALID_ARGUMENT;
   const gwapi::v1::Snapshot& c = snapshot->impl->config();
   if (route < 0 || route >= c.routes_size()) return GWAPI_OUT_OF_RANGE;
-  static constexpr absl::string_view kKinds[] = {"", "HTTPRoute", "GRPCRoute", "TLSRoute",
-                                                 "TCPRoute", "UDPRoute"};
   const gwapi::v1::Route& r = c.routes(route);
   gwapi_route_info info;
   std::memset(&info, 0, sizeof(info));
-  int k = static_cast<int>(r.kind());
-  info.kind = LendView(k >= 0 && k < 6 ? kKinds[k] : "");
+  info.kind = LendView(gwapi::proto::RouteKindName(r.kind()));  // static text
   info.ns = LendView(r.namespace_());
   info.name = LendView(r.name());
   info.rule_count = static_cast<size_t>(r.rules_size());

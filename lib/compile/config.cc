@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "lib/model/kinds.h"
 #include "lib/model/value.h"
+#include "lib/proto/names.h"
 
 namespace gwapi::compile {
 namespace {
@@ -253,33 +254,9 @@ void ReadRule(const Value& rule, int32_t index, const resolve::RoutedRoute& rout
   }
 }
 
-v1::RouteKind KindOf(absl::string_view kind) {
-  if (kind == "HTTPRoute") return v1::ROUTE_KIND_HTTP;
-  if (kind == "GRPCRoute") return v1::ROUTE_KIND_GRPC;
-  if (kind == "TLSRoute") return v1::ROUTE_KIND_TLS;
-  if (kind == "TCPRoute") return v1::ROUTE_KIND_TCP;
-  if (kind == "UDPRoute") return v1::ROUTE_KIND_UDP;
-  return v1::ROUTE_KIND_UNSPECIFIED;
-}
-
-v1::Protocol ProtocolOf(absl::string_view protocol) {
-  if (protocol == "HTTP") return v1::PROTOCOL_HTTP;
-  if (protocol == "HTTPS") return v1::PROTOCOL_HTTPS;
-  if (protocol == "TLS") return v1::PROTOCOL_TLS;
-  if (protocol == "TCP") return v1::PROTOCOL_TCP;
-  if (protocol == "UDP") return v1::PROTOCOL_UDP;
-  return v1::PROTOCOL_UNSPECIFIED;
-}
-
-v1::TlsMode TlsModeOf(absl::string_view mode) {
-  if (mode == "Terminate") return v1::TLS_MODE_TERMINATE;
-  if (mode == "Passthrough") return v1::TLS_MODE_PASSTHROUGH;
-  return v1::TLS_MODE_NONE;
-}
-
 void CompileRoute(const resolve::RoutedRoute& routed, v1::Route* out) {
   const model::Object& o = *routed.route;
-  out->set_kind(KindOf(o.key.kind));
+  out->set_kind(proto::RouteKindFromName(o.key.kind));
   out->set_namespace_(o.key.ns);
   out->set_name(o.key.name);
   BackendVerdicts verdicts(routed);
@@ -417,9 +394,9 @@ void CompileConfig(const resolve::Routing& routing, const model::Store& store, u
       listener->set_name(l.name);
       listener->set_listener_set(l.listener_set);
       listener->set_port(static_cast<uint32_t>(l.port));
-      listener->set_protocol(ProtocolOf(l.protocol));
+      listener->set_protocol(proto::ProtocolFromName(l.protocol));
       listener->set_hostname(absl::AsciiStrToLower(l.hostname));
-      listener->set_tls_mode(TlsModeOf(l.tls_mode));
+      listener->set_tls_mode(proto::TlsModeFromName(l.tls_mode));
       for (const resolve::RoutedAttachment& a : l.attachments) {
         v1::Attachment* at = listener->add_attachments();
         at->set_route(static_cast<uint32_t>(a.route));

@@ -193,14 +193,15 @@ class Builder {
         lcm = std::lcm(lcm, static_cast<uint64_t>(n));
       }
     }
+    auto per_endpoint = [lcm](const Ref& r) {
+      return r.n == 0 ? r.weight : r.weight * std::max<uint64_t>(1, lcm / r.n);
+    };
     uint64_t max_weight = 0;
-    for (const Ref& r : refs) {
-      max_weight = std::max(max_weight, r.n == 0 ? r.weight : r.weight * std::max<uint64_t>(1, lcm / r.n));
-    }
+    for (const Ref& r : refs) max_weight = std::max(max_weight, per_endpoint(r));
     // Scaled together, so the ratios survive a clamp to 32 bits.
     double scale = max_weight > UINT32_MAX ? static_cast<double>(UINT32_MAX) / max_weight : 1.0;
     for (const Ref& r : refs) {
-      uint64_t w = r.n == 0 ? r.weight : r.weight * std::max<uint64_t>(1, lcm / r.n);
+      uint64_t w = per_endpoint(r);
       uint32_t scaled = static_cast<uint32_t>(std::max<double>(w > 0 ? 1 : 0, w * scale));
       AppendEndpoints(*r.svc, *r.port, scaled, out);
     }

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "lib/model/value.h"
+#include "lib/proto/names.h"
 
 namespace gwapi::route {
 namespace {
@@ -37,23 +38,6 @@ class JsonObject {
   std::string* out_;
   bool first_ = true;
 };
-
-absl::string_view KindName(v1::RouteKind kind) {
-  switch (kind) {
-    case v1::ROUTE_KIND_HTTP:
-      return "HTTPRoute";
-    case v1::ROUTE_KIND_GRPC:
-      return "GRPCRoute";
-    case v1::ROUTE_KIND_TLS:
-      return "TLSRoute";
-    case v1::ROUTE_KIND_TCP:
-      return "TCPRoute";
-    case v1::ROUTE_KIND_UDP:
-      return "UDPRoute";
-    default:
-      return "";
-  }
-}
 
 // The snapshot's Service `ns/name` (services are sorted by namespace/name),
 // or nullptr.
@@ -123,17 +107,6 @@ std::vector<std::pair<std::string, std::string>> EditHeaders(absl::Span<const He
   return out;
 }
 
-absl::string_view TlsModeName(v1::TlsMode mode) {
-  switch (mode) {
-    case v1::TLS_MODE_TERMINATE:
-      return "Terminate";
-    case v1::TLS_MODE_PASSTHROUGH:
-      return "Passthrough";
-    default:
-      return "";
-  }
-}
-
 }  // namespace
 
 std::string DecisionJson(const Snapshot& snapshot, const Request& request) {
@@ -152,7 +125,7 @@ std::string DecisionJson(const Snapshot& snapshot, const Request& request) {
                                                                             : nullptr;
   if (listener != nullptr) {
     o.String("listener", listener->name());
-    o.String("tlsMode", TlsModeName(listener->tls_mode()));
+    o.String("tlsMode", proto::TlsModeName(listener->tls_mode()));
   }
   if (r.route < 0 || r.route >= config.routes_size()) {
     o.Close();
@@ -161,7 +134,7 @@ std::string DecisionJson(const Snapshot& snapshot, const Request& request) {
   const v1::Route& route = config.routes(r.route);
   {
     JsonObject ro(o.Key("route"));
-    ro.String("kind", KindName(route.kind()));
+    ro.String("kind", proto::RouteKindName(route.kind()));
     ro.String("namespace", route.namespace_());
     ro.String("name", route.name());
     ro.Close();
