@@ -12,12 +12,15 @@
 //   BM_Match_Compile_<Shape>/<routes>: Snapshot::Create from the message
 //     (non-regex), with the heap it keeps per route (bytes_per_route,
 //     counted by the operator new below) and IndexBytes() per route;
-//     BM_Match_Compile_Move_* the same through Create(&&) (no copy of the
-//     message); BM_Match_Compile_Baseline_* builds the baseline.
-//   BM_Match_Snapshot_Concurrent/<routes>/<pause_ms>/<refresh>/threads:N:
+//     BM_Match_Compile_Load_* the same through Snapshot::Load from the
+//     serialized message (a proxy receiving a snapshot);
+//     BM_Match_Compile_Baseline_* builds the baseline.
+//   BM_Match_Snapshot_Concurrent/<routes>/<pause_ms>/<mode>/threads:N:
 //     N matching threads taking the snapshot from a route::SnapshotHolder
-//     while a writer thread compiles and publishes new ones; items/s is
-//     over all threads, in real time.
+//     (mode 0: through a SnapshotHolder::Reader per request; n > 0: one
+//     Get() per n requests) while a writer thread compiles and publishes
+//     new ones (pause_ms -1: no writer); items/s is over all threads, in
+//     real time.
 //
 // Before any timing, every request of a mix is matched by both matchers:
 // they must agree on status, route and rule, or the benchmark fails naming
@@ -345,11 +348,10 @@ void BM_Match(benchmark::State& state, MatchShape shape, Variant variant, Mix mi
       static_cast<double>(s.forwarded) / static_cast<double>(kRequests);
 }
 
-// Snapshot::Create(const&) copies the message; with `move` each iteration
-// hands Create a copy made outside the timed region (Create(&&), what the
-// engine does with a message it just built).
+// Snapshot::Create from the message (what the engine does); with `load`,
+// Snapshot::Load from its serialized bytes, copied outside the timed region.
 void BM_Compile(benchmark::State& state, MatchShape shape, Variant variant, bool baseline,
-                bool move) {
+                bool load) {
   const int routes = static_cast<int>(state.range(0));
   Case& c = GetCase(shape, routes, variant);
   if (!c.error.empty()) {
@@ -381,11 +383,11 @@ void BM_Compile(benchmark::State& state, MatchShape shape, Variant variant, bool
       state.PauseTiming();
       m = nullptr;
       state.ResumeTiming();
-    } else if (move) {
+    } else if (load) {
       state.PauseTiming();
-      gwapi::v1::Snapshot copy = config;
+      std::string bytes = config.SerializeAsString();
       state.ResumeTiming();
-      auto snap = route::Snapshot::Create(std::move(copy));
+      auto snap = route::Snapshot::Load(std::move(bytes));
       benchmark::DoNotOptimize(snap);
       state.PauseTiming();
       snap = nullptr;
@@ -408,6 +410,8 @@ void BM_Compile(benchmark::State& state, MatchShape shape, Variant variant, bool
     // The message alone, for scale: the snapshot keeps a copy of it.
     state.counters["message_bytes_per_route"] =
         static_cast<double>(config.SpaceUsedLong()) * per_route;
+    state.counters["wire_bytes_per_route"] =
+        static_cast<double>(config.ByteSizeLong()) * per_route;
   }
 }
 
@@ -453,8 +457,10 @@ void StopWriter(const benchmark::State&) {
 
 // Args: routes, the writer's pause between publishes (0: back to back;
 // -1: no writer at all),
-// and how many matches a reader makes with one reference from
-// SnapshotHolder::Get() (1: a Get per request; 4096: a worker that
+// and how a reader takes the snapshot: 0, a SnapshotHolder::Reader asked
+// on every request (what a proxy's worker thread does); otherwise the
+// number of matches per SnapshotHolder::Get() (1: a Get per request, which
+// writes the shared reference count each time; 4096: a worker that
 // refreshes its reference once per pass over the requests).
 void BM_Match_Snapshot_Concurrent(benchmark::State& state) {
   const int routes = static_cast<int>(state.range(0));
@@ -472,15 +478,22 @@ void BM_Match_Snapshot_Concurrent(benchmark::State& state) {
   const size_t refresh = static_cast<size_t>(state.range(2));
   size_t i = static_cast<size_t>(state.thread_index()) * 977;
   route::MatchResult r;
-  std::shared_ptr<const route::Snapshot> snap;
   int64_t publishes_before = p.publishes.load();
   auto t0 = std::chrono::steady_clock::now();
-  for (auto _ : state) {
-    if (i % refresh == 0 || snap == nullptr) snap = p.holder.Get();
-    snap->Match(s.snapshot[i++ & (kRequests - 1)], &r);
-    benchmark::DoNotOptimize(r);
+  if (refresh == 0) {
+    route::SnapshotHolder::Reader reader(p.holder);
+    for (auto _ : state) {
+      reader.Get()->Match(s.snapshot[i++ & (kRequests - 1)], &r);
+      benchmark::DoNotOptimize(r);
+    }
+  } else {
+    std::shared_ptr<const route::Snapshot> snap;
+    for (auto _ : state) {
+      if (i % refresh == 0 || snap == nullptr) snap = p.holder.Get();
+      snap->Match(s.snapshot[i++ & (kRequests - 1)], &r);
+      benchmark::DoNotOptimize(r);
+    }
   }
-  snap.reset();
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   state.SetItemsProcessed(state.iterations());
   if (state.thread_index() == 0) {
@@ -489,11 +502,13 @@ void BM_Match_Snapshot_Concurrent(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_Match_Snapshot_Concurrent)
+    ->Args({10000, -1, 0})
     ->Args({10000, -1, 1})
+    ->Args({10000, 0, 0})
     ->Args({10000, 0, 1})
     ->Args({10000, 0, 4096})
+    ->Args({10000, 10, 0})
     ->Args({10000, 10, 1})
-    ->Args({10000, 10, 4096})
     ->Setup(StartWriter)
     ->Teardown(StopWriter)
     ->ThreadRange(1, 2)
@@ -534,7 +549,7 @@ const bool kRegistered = [] {
       b->Unit(benchmark::kMillisecond);
     }
     {
-      std::string name = absl::StrCat("BM_Match_Compile_Move_", ShapeName(shape));
+      std::string name = absl::StrCat("BM_Match_Compile_Load_", ShapeName(shape));
       auto* b = benchmark::RegisterBenchmark(name.c_str(), BM_Compile, shape, Variant::kPlain,
                                              false, true);
       for (int n : kSizes) b->Arg(n);

@@ -116,7 +116,7 @@ gwapi::model::ObjectKey ReadKey(const gwapi_object_key* in) {
 }
 
 // Copies `s` into a malloc'ed buffer the caller frees with gwapi_string_free.
-gwapi_status HandOut(const std::string& s, char** out, size_t* out_len) {
+gwapi_status HandOut(absl::string_view s, char** out, size_t* out_len) {
   *out = DupString(s);
   if (*out == nullptr) throw std::bad_alloc();
   if (out_len != nullptr) *out_len = s.size();
@@ -485,11 +485,7 @@ gwapi_status gwapi_snapshot_serialize(const gwapi_snapshot* snapshot, char** out
   }
   *out = nullptr;
   return Guard(err, [&]() -> gwapi_status {
-    std::string bytes;
-    if (!snapshot->impl->config().SerializeToString(&bytes)) {
-      return SetError(err, GWAPI_INTERNAL, "the snapshot does not serialize");
-    }
-    return HandOut(bytes, out, out_len);
+    return HandOut(snapshot->impl->Serialized(), out, out_len);
   });
 }
 
@@ -500,16 +496,11 @@ gwapi_status gwapi_snapshot_load(const char* data, size_t len, gwapi_snapshot** 
   }
   *out = nullptr;
   return Guard(err, [&]() -> gwapi_status {
-    gwapi::v1::Snapshot config;
     // A malformed message is the caller's error, reported in *err; the
     // library does not write protobuf's complaints (invalid UTF-8 in a
     // string field, ...) to the process's stderr.
     google::protobuf::LogSilencer quiet;
-    if (len > static_cast<size_t>(INT32_MAX) || !config.ParseFromArray(data, static_cast<int>(len))) {
-      return SetError(err, GWAPI_INVALID_ARGUMENT,
-                      "the bytes are not a serialized gwapi.v1.Snapshot message");
-    }
-    auto snap = gwapi::route::Snapshot::Create(std::move(config));
+    auto snap = gwapi::route::Snapshot::Load(std::string(data, len));
     if (!snap.ok()) return FromStatus(snap.status(), err);
     *out = new gwapi_snapshot{std::move(snap).value()};
     return GWAPI_OK;
@@ -553,15 +544,14 @@ gwapi_status gwapi_snapshot_match(const gwapi_snapshot* snapshot, const gwapi_re
 gwapi_status gwapi_snapshot_route(const gwapi_snapshot* snapshot, int32_t route,
                                   gwapi_route_info* out) {
   if (snapshot == nullptr || out == nullptr) return GWAPI_INVALID_ARGUMENT;
-  const gwapi::v1::Snapshot& c = snapshot->impl->config();
-  if (route < 0 || route >= c.routes_size()) return GWAPI_OUT_OF_RANGE;
-  const gwapi::v1::Route& r = c.routes(route);
+  gwapi::route::RouteInfo r;
+  if (!snapshot->impl->RouteAt(route, &r)) return GWAPI_OUT_OF_RANGE;
   gwapi_route_info info;
   std::memset(&info, 0, sizeof(info));
-  info.kind = LendView(gwapi::proto::RouteKindName(r.kind()));  // static text
-  info.ns = LendView(r.namespace_());
-  info.name = LendView(r.name());
-  info.rule_count = static_cast<size_t>(r.rules_size());
+  info.kind = LendView(gwapi::proto::RouteKindName(r.kind));  // static text
+  info.ns = LendView(r.ns);
+  info.name = LendView(r.name);
+  info.rule_count = static_cast<size_t>(r.rule_count);
   WriteSized(info, out);
   return GWAPI_OK;
 }
@@ -569,20 +559,15 @@ gwapi_status gwapi_snapshot_route(const gwapi_snapshot* snapshot, int32_t route,
 gwapi_status gwapi_snapshot_backend(const gwapi_snapshot* snapshot, int32_t route, int32_t rule,
                                     int32_t backend, gwapi_backend_info* out) {
   if (snapshot == nullptr || out == nullptr) return GWAPI_INVALID_ARGUMENT;
-  const gwapi::v1::Snapshot& c = snapshot->impl->config();
-  if (route < 0 || route >= c.routes_size()) return GWAPI_OUT_OF_RANGE;
-  const gwapi::v1::Route& r = c.routes(route);
-  if (rule < 0 || rule >= r.rules_size()) return GWAPI_OUT_OF_RANGE;
-  const gwapi::v1::Rule& ru = r.rules(rule);
-  if (backend < 0 || backend >= ru.backends_size()) return GWAPI_OUT_OF_RANGE;
-  const gwapi::v1::Backend& b = ru.backends(backend);
+  gwapi::route::BackendInfo b;
+  if (!snapshot->impl->BackendAt(route, rule, backend, &b)) return GWAPI_OUT_OF_RANGE;
   gwapi_backend_info info;
   std::memset(&info, 0, sizeof(info));
-  info.ns = LendView(b.namespace_());
-  info.name = LendView(b.name());
-  info.port = b.port();
-  info.weight = b.weight();
-  info.valid = b.valid() ? 1 : 0;
+  info.ns = LendView(b.ns);
+  info.name = LendView(b.name);
+  info.port = b.port;
+  info.weight = b.weight;
+  info.valid = b.valid ? 1 : 0;
   WriteSized(info, out);
   return GWAPI_OK;
 }

@@ -70,15 +70,18 @@ size_t CountSelectable(const v1::Service& svc) {
 
 class Builder {
  public:
-  Builder(const route::Snapshot& snap, const LbViewOptions& options)
-      : snap_(snap), options_(options) {
-    for (const v1::Service& s : snap.config().services()) {
+  // `config` is `snap`'s message, parsed for this view only: the snapshot
+  // keeps it serialized, and parsing it into the snapshot (config()) would
+  // keep the parsed copy for as long as the snapshot lives.
+  Builder(const route::Snapshot& snap, const v1::Snapshot& config, const LbViewOptions& options)
+      : snap_(snap), config_(config), options_(options) {
+    for (const v1::Service& s : config.services()) {
       services_[absl::StrCat(s.namespace_(), "/", s.name())] = &s;
     }
   }
 
   void AddGateways() {
-    const v1::Snapshot& c = snap_.config();
+    const v1::Snapshot& c = config_;
     for (int g = 0; g < c.gateways_size(); ++g) {
       const v1::Gateway& gw = c.gateways(g);
       for (const std::string& text : gw.addresses()) {
@@ -94,7 +97,7 @@ class Builder {
   }
 
   void AddServices() {
-    for (const v1::Service& s : snap_.config().services()) {
+    for (const v1::Service& s : config_.services()) {
       for (const std::string& ip : s.cluster_ips()) {
         auto addr = lb::Address::Parse(ip);
         if (!addr.ok()) continue;
@@ -165,7 +168,7 @@ class Builder {
   void AppendRuleBackends(const route::MatchResult& m, bool udp, const std::string& owner,
                           std::vector<lb::Backend>* out) {
     static constexpr uint64_t kMaxLcm = 10000;
-    const v1::Rule& rule = snap_.config().routes(m.route).rules(m.rule);
+    const v1::Rule& rule = config_.routes(m.route).rules(m.rule);
     struct Ref {
       const v1::Service* svc;
       const v1::ServicePort* port;
@@ -237,6 +240,7 @@ class Builder {
   }
 
   const route::Snapshot& snap_;
+  const v1::Snapshot& config_;
   const LbViewOptions& options_;
   absl::flat_hash_map<std::string, const v1::Service*> services_;
   // Frontend key -> index in state_.frontends.
@@ -248,7 +252,11 @@ class Builder {
 }  // namespace
 
 LbView MakeLbView(const route::Snapshot& snapshot, const LbViewOptions& options) {
-  Builder b(snapshot, options);
+  v1::Snapshot config;
+  // Cannot fail: the snapshot's own bytes.
+  config.ParseFromArray(snapshot.Serialized().data(),
+                        static_cast<int>(snapshot.Serialized().size()));
+  Builder b(snapshot, config, options);
   b.AddGateways();
   b.AddServices();
   return b.Finish();

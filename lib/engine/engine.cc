@@ -223,7 +223,7 @@ absl::StatusOr<std::shared_ptr<const route::Snapshot>> Engine::Snapshot() {
   gwapi::v1::Snapshot config;
   compile::CompileConfig(resolution_.MakeRouting(), store_, store_.revision(), &config);
   GWAPI_ASSIGN_OR_RETURN(std::shared_ptr<const route::Snapshot> next,
-                         route::Snapshot::Create(std::move(config)));
+                         route::Snapshot::Create(config));
   snapshot_.Publish(next);
   snapshot_revision_ = store_.revision();
   return next;

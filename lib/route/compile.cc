@@ -6,6 +6,7 @@
 // Tables are laid out at the end, each group of candidates sorted by the
 // spec's precedence so that the matcher takes the first that fits.
 #include <algorithm>
+#include <climits>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -22,6 +23,7 @@
 #include "lib/base/status_macros.h"
 #include "lib/route/impl.h"
 #include "lib/route/snapshot.h"
+#include "lib/route/wire.h"
 
 namespace gwapi::route {
 namespace {
@@ -149,12 +151,25 @@ struct PendingTable {
   std::vector<std::pair<uint32_t, uint32_t>> l4;  // (route, rule id)
 };
 
+// Whether ApplyFilters or RedirectLocation will read the rule: only then
+// does the snapshot keep a parsed copy of it.
+bool NeedsDetail(const v1::Rule& rule) {
+  if (rule.filters_size() > 0 || rule.has_timeouts() || rule.has_retry()) {
+    return true;
+  }
+  for (const v1::Backend& b : rule.backends()) {
+    if (b.filters_size() > 0) return true;
+  }
+  return false;
+}
+
 class Compiler {
  public:
-  explicit Compiler(SnapshotImpl* s) : s_(*s) {}
+  Compiler(SnapshotImpl* s, const v1::Snapshot& config)
+      : s_(*s), cfg_(config) {}
 
   absl::Status Run() {
-    const v1::Snapshot& cfg = *s_.config;
+    const v1::Snapshot& cfg = cfg_;
     CompileRules();
     // One prefix node and one hostname per template at most: reserving
     // avoids rehashing the compile-time maps as they grow.
@@ -165,9 +180,7 @@ class Compiler {
     for (int g = 0; g < cfg.gateways_size(); ++g) {
       const v1::Gateway& gw = cfg.gateways(g);
       s_.gateway_by_name.try_emplace(
-          std::make_pair(absl::string_view(gw.namespace_()),
-                         absl::string_view(gw.name())),
-          g);
+          std::make_pair(Own(gw.namespace_()), Own(gw.name())), g);
       CompiledGateway cg;
       cg.listener_base = static_cast<uint32_t>(s_.listeners.size());
       s_.listeners.resize(s_.listeners.size() + gw.listeners_size());
@@ -186,11 +199,27 @@ class Compiler {
   }
 
  private:
+  // A copy of `text` that lives as long as the snapshot: the message the
+  // snapshot is compiled from does not.
+  absl::string_view Own(absl::string_view text) {
+    return s_.strings.Add(text);
+  }
+
+  // The offset of `text` in the snapshot's name pool, added once.
+  uint32_t PoolName(absl::string_view text) {
+    auto [it, inserted] = name_ids_.try_emplace(
+        text, static_cast<uint32_t>(s_.names.size()));
+    if (inserted) {
+      s_.names.append(text.data(), text.size());
+      s_.names.push_back('\0');
+    }
+    return it->second;
+  }
+
   absl::string_view Lower(absl::string_view text) {
     for (char c : text) {
       if (absl::ascii_isupper(static_cast<unsigned char>(c))) {
-        s_.strings.push_back(absl::AsciiStrToLower(text));
-        return s_.strings.back();
+        return s_.strings.Add(absl::AsciiStrToLower(text));
       }
     }
     return text;
@@ -223,8 +252,8 @@ class Compiler {
                 std::string* error) {
     for (const v1::HeaderMatch& m : in) {
       Cond c;
-      c.name = m.name();
-      c.value = m.value();
+      c.name = Own(m.name());
+      c.value = Own(m.value());
       if (m.type() == v1::MATCH_TYPE_REGULAR_EXPRESSION) {
         c.re = Regex(m.value(), error);
         if (c.re == nullptr) return false;
@@ -368,8 +397,8 @@ class Compiler {
         }
       } else if (gm.type() == v1::MATCH_TYPE_EXACT ||
                  (gm.service().empty() && gm.method().empty())) {
-        p.cand.service = gm.service();
-        p.cand.method = gm.method();
+        p.cand.service = Own(gm.service());
+        p.cand.method = Own(gm.method());
       } else {
         *error = "unsupported gRPC method match type";
         return fail();
@@ -384,24 +413,42 @@ class Compiler {
 
   // RuleInfo for every rule, and the candidate templates of usable ones.
   void CompileRules() {
-    const v1::Snapshot& cfg = *s_.config;
-    size_t total_rules = 0;
-    for (const v1::Route& r : cfg.routes()) total_rules += r.rules_size();
+    const v1::Snapshot& cfg = cfg_;
+    size_t total_rules = 0, total_backends = 0;
+    for (const v1::Route& r : cfg.routes()) {
+      total_rules += r.rules_size();
+      for (const v1::Rule& k : r.rules()) total_backends += k.backends_size();
+    }
     s_.rules.reserve(total_rules);
     s_.rule_base.reserve(cfg.routes_size());
     rule_http_.assign(total_rules, Range{});
     rule_grpc_.assign(total_rules, Range{});
     rule_ok_.assign(total_rules, false);
     http_tmpl_.reserve(total_rules);
+    // At most two distinct names per route and per backend.
+    name_ids_.reserve(2 * (cfg.routes_size() + total_backends) + 1);
+    s_.backend_names.reserve(2 * total_backends);
+    s_.route_names.reserve(2 * cfg.routes_size());
+    s_.backend_base.reserve(total_rules);
+    s_.names.push_back('\0');  // offset 0: ""
+    name_ids_.try_emplace(absl::string_view(), 0);
     for (int r = 0; r < cfg.routes_size(); ++r) {
       const v1::Route& route = cfg.routes(r);
       s_.rule_base.push_back(static_cast<uint32_t>(s_.rules.size()));
+      s_.route_names.push_back(PoolName(route.namespace_()));
+      s_.route_names.push_back(PoolName(route.name()));
       for (int k = 0; k < route.rules_size(); ++k) {
         const v1::Rule& rule = route.rules(k);
         const uint32_t id = static_cast<uint32_t>(s_.rules.size());
         RuleInfo info;
         info.route = r;
         info.rule = k;
+        s_.backend_base.push_back(
+            static_cast<uint32_t>(s_.backend_names.size() / 2));
+        for (const v1::Backend& b : rule.backends()) {
+          s_.backend_names.push_back(PoolName(b.namespace_()));
+          s_.backend_names.push_back(PoolName(b.name()));
+        }
         // Cumulative weights: inline for up to four backends (the common
         // case, no second array to read), else in `cum_weights`.
         uint64_t cum = 0;
@@ -431,6 +478,13 @@ class Compiler {
             info.redirect_status = static_cast<uint16_t>(code ? code : 302);
           }
           if (f.has_cors()) info.cors = true;
+        }
+        if (NeedsDetail(rule)) {
+          info.detail = static_cast<uint32_t>(s_.details.size());
+          auto* copy = google::protobuf::Arena::CreateMessage<v1::Rule>(
+              &s_.detail_arena);
+          copy->CopyFrom(rule);
+          s_.details.push_back(copy);
         }
         s_.rules.push_back(info);
         if (rule.invalid()) continue;
@@ -516,7 +570,7 @@ class Compiler {
 
   absl::Status AddListener(const v1::Gateway& gw, int l, uint32_t id,
                            std::vector<PortEntry>* ports) {
-    const v1::Snapshot& cfg = *s_.config;
+    const v1::Snapshot& cfg = cfg_;
     const v1::Listener& ln = gw.listeners(l);
     Family family;
     if (!FamilyOf(ln.protocol(), &family)) return absl::OkStatus();
@@ -565,7 +619,7 @@ class Compiler {
   }
 
   void AddRoute(uint32_t route, uint32_t table) {
-    const v1::Route& r = s_.config->routes(route);
+    const v1::Route& r = cfg_.routes(route);
     PendingTable& pt = pending_[table];
     const uint32_t base = s_.rule_base[route];
     for (int k = 0; k < r.rules_size(); ++k) {
@@ -690,6 +744,7 @@ class Compiler {
     s_.conds.shrink_to_fit();
     s_.l4_rules.shrink_to_fit();
     s_.cum_weights.shrink_to_fit();
+    s_.names.shrink_to_fit();
     BuildIndex();
   }
 
@@ -765,6 +820,8 @@ class Compiler {
   }
 
   SnapshotImpl& s_;
+  const v1::Snapshot& cfg_;
+  absl::flat_hash_map<absl::string_view, uint32_t> name_ids_;
   absl::flat_hash_map<absl::string_view, const RE2*> regex_cache_;
   std::vector<PendingHttp> http_tmpl_;
   std::vector<PendingGrpc> grpc_tmpl_;
@@ -784,7 +841,20 @@ class Compiler {
 
 }  // namespace
 
-absl::Status SnapshotImpl::Compile() { return Compiler(this).Run(); }
+absl::Status SnapshotImpl::Compile(const gwapi::v1::Snapshot& config) {
+  // Where each route's bytes are, for the readers (readers.cc).
+  route_bytes.reserve(config.routes_size());
+  const bool walked = wire::ForEachBytes(
+      serialized, v1::Snapshot::kRoutesFieldNumber,
+      [&](size_t offset, size_t length) {
+        route_bytes.push_back({static_cast<uint32_t>(offset),
+                               static_cast<uint32_t>(offset + length)});
+      });
+  if (!walked || route_bytes.size() != static_cast<size_t>(config.routes_size())) {
+    return absl::InternalError("the serialized snapshot does not list its routes");
+  }
+  return Compiler(this, config).Run();
+}
 
 Snapshot::Snapshot(std::unique_ptr<SnapshotImpl> impl)
     : impl_(std::move(impl)) {}
@@ -794,21 +864,31 @@ Snapshot::~Snapshot() = default;
 absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Create(
     const gwapi::v1::Snapshot& config) {
   auto impl = std::make_unique<SnapshotImpl>();
-  auto* copy =
-      google::protobuf::Arena::CreateMessage<gwapi::v1::Snapshot>(&impl->arena);
-  copy->CopyFrom(config);
-  impl->config = copy;
-  GWAPI_RETURN_IF_ERROR(impl->Compile());
+  if (!config.SerializeToString(&impl->serialized)) {
+    return absl::InvalidArgumentError("the snapshot message is over 2 GiB");
+  }
+  GWAPI_RETURN_IF_ERROR(impl->Compile(config));
   return std::shared_ptr<const Snapshot>(new Snapshot(std::move(impl)));
 }
 
-absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Create(
-    gwapi::v1::Snapshot&& config) {
-  // Moving a heap message is a swap of its internals: no copy at all.
+absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Load(
+    std::string serialized) {
+  // Parsed on an arena: the message lives only while compiling, and
+  // freeing its thousands of strings one by one cost as much as the parse.
+  google::protobuf::ArenaOptions options;
+  options.start_block_size = 64 << 10;
+  options.max_block_size = 1 << 20;
+  google::protobuf::Arena arena(options);
+  auto* config =
+      google::protobuf::Arena::CreateMessage<gwapi::v1::Snapshot>(&arena);
+  if (serialized.size() > static_cast<size_t>(INT32_MAX) ||
+      !config->ParseFromString(serialized)) {
+    return absl::InvalidArgumentError(
+        "the bytes are not a serialized gwapi.v1.Snapshot message");
+  }
   auto impl = std::make_unique<SnapshotImpl>();
-  impl->moved = std::make_unique<gwapi::v1::Snapshot>(std::move(config));
-  impl->config = impl->moved.get();
-  GWAPI_RETURN_IF_ERROR(impl->Compile());
+  impl->serialized = std::move(serialized);
+  GWAPI_RETURN_IF_ERROR(impl->Compile(*config));
   return std::shared_ptr<const Snapshot>(new Snapshot(std::move(impl)));
 }
 
@@ -817,8 +897,6 @@ int32_t Snapshot::FindGateway(absl::string_view ns,
   auto it = impl_->gateway_by_name.find(std::make_pair(ns, name));
   return it == impl_->gateway_by_name.end() ? -1 : it->second;
 }
-
-const gwapi::v1::Snapshot& Snapshot::config() const { return *impl_->config; }
 
 absl::Span<const Diagnostic> Snapshot::diagnostics() const {
   return impl_->diagnostics;
@@ -847,7 +925,7 @@ size_t Snapshot::IndexBytes() const {
   bytes += s.rules.capacity() * sizeof(RuleInfo);
   bytes += s.rule_base.capacity() * sizeof(uint32_t);
   bytes += s.cum_weights.capacity() * sizeof(uint64_t);
-  for (const std::string& str : s.strings) bytes += str.capacity() + 32;
+  bytes += s.strings.bytes();
   return bytes;
 }
 

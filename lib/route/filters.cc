@@ -220,8 +220,9 @@ std::string Snapshot::RedirectLocation(const Request& request,
   if (result.status < 300 || result.status >= 400 || result.route < 0) {
     return std::string();
   }
-  const v1::Rule& rule =
-      config().routes(result.route).rules(result.rule);
+  const v1::Rule* detail = impl_->Detail(result.route, result.rule);
+  if (detail == nullptr) return std::string();  // no RequestRedirect filter
+  const v1::Rule& rule = *detail;
   const v1::RequestRedirect* redirect = nullptr;
   for (const v1::Filter& f : rule.filters()) {
     if (f.has_request_redirect()) {
@@ -265,8 +266,11 @@ std::string Snapshot::RedirectLocation(const Request& request,
 RequestEdits Snapshot::ApplyFilters(const Request& request,
                                     const MatchResult& result) const {
   RequestEdits edits;
-  if (result.route < 0 || result.rule < 0) return edits;
-  const v1::Rule& rule = config().routes(result.route).rules(result.rule);
+  // Only rules with filters, timeouts or retry have a detail; the others
+  // change nothing.
+  const v1::Rule* detail = impl_->Detail(result.route, result.rule);
+  if (detail == nullptr) return edits;
+  const v1::Rule& rule = *detail;
   absl::string_view path, query;
   SplitPathQuery(request.path, &path, &query);
   const bool preflight = result.status == 200;

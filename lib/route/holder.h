@@ -3,6 +3,8 @@
 #ifndef GWAPI_LIB_ROUTE_HOLDER_H_
 #define GWAPI_LIB_ROUTE_HOLDER_H_
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <utility>
@@ -21,9 +23,14 @@ namespace gwapi::route {
 // std::mutex rather than absl::Mutex: Debian's Abseil is not built with
 // ThreadSanitizer, which then cannot see absl::Mutex's ordering and reports
 // false races; std::mutex goes through pthread, which it intercepts.
+// Get() per request makes every reader write the same reference count, a
+// cache line that then moves between cores on each match; a thread that
+// matches continuously keeps a Reader instead.
 // Thread-safety: all methods are safe to call concurrently.
 class SnapshotHolder {
  public:
+  class Reader;
+
   SnapshotHolder() = default;
   explicit SnapshotHolder(std::shared_ptr<const Snapshot> initial)
       : current_(std::move(initial)) {}
@@ -42,6 +49,8 @@ class SnapshotHolder {
     {
       std::lock_guard<std::mutex> lock(mu_);
       current_.swap(next);
+      generation_.store(generation_.load(std::memory_order_relaxed) + 1,
+                        std::memory_order_release);
     }
     return next;
   }
@@ -49,6 +58,55 @@ class SnapshotHolder {
  private:
   mutable std::mutex mu_;
   std::shared_ptr<const Snapshot> current_ ABSL_GUARDED_BY(mu_);
+  // Publishes so far. Readers poll it; only Publish writes it, so between
+  // publishes every core keeps its own clean copy of the line.
+  alignas(64) std::atomic<uint64_t> generation_{0};
+};
+
+// One thread's handle on a holder: keeps a reference to the snapshot it
+// last saw and takes a new one only after a Publish. Get() is then one
+// atomic load of a line nobody writes between publishes, so any number of
+// Readers on different cores match without touching shared state
+// (BM_Match_Snapshot_Concurrent, mode 0).
+// The price: a Reader keeps the snapshot it last returned alive until its
+// next Get() or its destruction, so a thread that stops matching for long
+// should drop its Reader (or call Release()).
+// Thread-safety: one Reader per thread; the holder may be shared.
+class SnapshotHolder::Reader {
+ public:
+  explicit Reader(const SnapshotHolder& holder) : holder_(&holder) {}
+
+  // The current snapshot (nullptr before the first Publish). The pointer is
+  // valid until this Reader's next Get(), Release() or destruction.
+  const Snapshot* Get() {
+    const uint64_t g = holder_->generation_.load(std::memory_order_acquire);
+    if (g != seen_ || !valid_) Refresh();
+    return snapshot_.get();
+  }
+
+  // The snapshot Get() returned last, as a shared reference that outlives
+  // the Reader.
+  const std::shared_ptr<const Snapshot>& shared() const { return snapshot_; }
+
+  // Drops the reference; the next Get() takes the current snapshot.
+  void Release() {
+    snapshot_.reset();
+    valid_ = false;
+  }
+
+ private:
+  void Refresh() {
+    std::lock_guard<std::mutex> lock(holder_->mu_);
+    snapshot_ = holder_->current_;
+    // Read under the lock, where Publish changes both together.
+    seen_ = holder_->generation_.load(std::memory_order_relaxed);
+    valid_ = true;
+  }
+
+  const SnapshotHolder* holder_;
+  std::shared_ptr<const Snapshot> snapshot_;
+  uint64_t seen_ = 0;
+  bool valid_ = false;
 };
 
 }  // namespace gwapi::route

@@ -9,15 +9,16 @@
 //     -> within a table: Exact paths (hash), regex paths (sorted list), then
 //        PathPrefix nodes (hashed by their segments, probed longest first).
 // Hostnames, exact paths and prefix nodes all live in one FlatIndex.
-// Every string_view points into `*config`, which the SnapshotImpl owns, or
-// into `strings`.
+// Every string_view points into `index_text`, `strings` or `serialized`,
+// which the SnapshotImpl owns; nothing points into the message it was
+// compiled from.
 #ifndef GWAPI_LIB_ROUTE_IMPL_H_
 #define GWAPI_LIB_ROUTE_IMPL_H_
 
 #include <cstdint>
 #include <cstring>
-#include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -320,6 +321,22 @@ class FlatIndex {
   size_t mask_ = 0;
 };
 
+// Strings a snapshot keeps, packed into blocks: a std::string each would
+// cost its 32-byte header and an allocation. Views stay valid for the
+// pool's lifetime. Not thread-safe while filling; read-only afterwards.
+class TextPool {
+ public:
+  absl::string_view Add(absl::string_view text);
+  size_t bytes() const { return reserved_; }
+
+ private:
+  static constexpr size_t kBlock = 16 << 10;
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  size_t used_ = 0;       // bytes used in the last block
+  size_t capacity_ = 0;   // size of the last block
+  size_t reserved_ = 0;   // all blocks
+};
+
 // A rule as the matcher needs it once it is chosen.
 struct RuleInfo {
   uint32_t route = 0;
@@ -332,30 +349,47 @@ struct RuleInfo {
   // CRD caps a weight at 1,000,000), so that the weighted choice reads no
   // other array (BM_Match_*: one cache miss less per match).
   uint32_t inline_cum[4] = {0, 0, 0, 0};
+  // Index in SnapshotImpl::details of the rule's parsed message, kept only
+  // for rules with filters, timeouts or retry (ApplyFilters reads them);
+  // kNone for the others.
+  uint32_t detail = kNone;
   uint16_t redirect_status = 0;  // 0 = no RequestRedirect filter
   bool cors = false;             // has a rule-level CORS filter
   bool all_valid = true;         // every backend resolves
 };
+static_assert(sizeof(RuleInfo) == 48, "detail fits in what was padding");
 
-// Everything behind route::Snapshot: the owned message and the indexes into
-// it. Thread-safety: written only by Compile(), before the Snapshot is
-// shared; every const method is then safe from any number of threads.
+// Everything behind route::Snapshot: the message in wire form and the
+// indexes compiled from it. Thread-safety: written only by Compile(), before
+// the Snapshot is shared; every const method is then safe from any number of
+// threads.
 class SnapshotImpl {
  public:
-  static google::protobuf::ArenaOptions ArenaOptions() {
-    google::protobuf::ArenaOptions options;
-    options.start_block_size = 64 << 10;
-    options.max_block_size = 1 << 20;
-    return options;
-  }
+  // The message, serialized: what Serialized() returns, what config() is
+  // parsed from on demand, and where RouteAt()/BackendAt() read names. A
+  // parsed copy would be most of the snapshot's memory
+  // (BM_Match_Compile_*: message_bytes_per_route against
+  // wire_bytes_per_route).
+  std::string serialized;
+  // Each route's bytes within `serialized`, in message order.
+  std::vector<Range> route_bytes;
+  // The names RouteAt() and BackendAt() lend, each distinct one once and
+  // NUL-terminated (the C ABI lends them as C strings): offsets into
+  // `names`, two per route (namespace, name) and two per backend of each
+  // rule in rule order, from backend_base[rule id].
+  std::string names;
+  std::vector<uint32_t> route_names;
+  std::vector<uint32_t> backend_names;
+  std::vector<uint32_t> backend_base;
+  // config(), parsed on first use.
+  mutable std::once_flag config_once;
+  mutable std::unique_ptr<gwapi::v1::Snapshot> config;
 
-  // The message lives on `arena`: one allocation per block instead of one
-  // per string and sub-message, which keeps the copy fast (the 30 ms
-  // compile target at 10,000 routes) and its memory tight.
-  google::protobuf::Arena arena{ArenaOptions()};
-  // Set instead when Create() took the caller's message by move (no copy).
-  std::unique_ptr<gwapi::v1::Snapshot> moved;
-  const gwapi::v1::Snapshot* config = nullptr;
+  // Parsed copies of the rules ApplyFilters and RedirectLocation read
+  // (RuleInfo::detail), on one arena.
+  google::protobuf::Arena detail_arena;
+  std::vector<const gwapi::v1::Rule*> details;
+
   std::vector<Diagnostic> diagnostics;
 
   absl::flat_hash_map<std::pair<absl::string_view, absl::string_view>, int32_t>
@@ -375,9 +409,26 @@ class SnapshotImpl {
   std::vector<uint32_t> rule_base;  // per route: its first RuleInfo
   std::vector<uint64_t> cum_weights;
   std::vector<std::unique_ptr<RE2>> regexes;
-  std::deque<std::string> strings;  // lower-cased copies, when needed
+  // Copies of the strings conditions and gRPC matches compare against, and
+  // lower-cased hostnames.
+  TextPool strings;
 
-  absl::Status Compile();
+  // Compiles `config`, whose serialized form is already in `serialized`.
+  absl::Status Compile(const gwapi::v1::Snapshot& config);
+
+  // The id of rule `rule` of route `route` (index in `rules`), or kNone.
+  uint32_t RuleId(int32_t route, int32_t rule) const;
+  absl::string_view Name(uint32_t offset) const {
+    return absl::string_view(names.c_str() + offset);
+  }
+  // The bytes of route `route`'s message, or false when out of range.
+  bool RouteBytes(int32_t route, absl::string_view* out) const;
+  // The bytes of rule `rule` of route `route`.
+  bool RuleBytes(int32_t route, int32_t rule, absl::string_view* out) const;
+  const gwapi::v1::Rule* Detail(int32_t route, int32_t rule) const;
+  // Whether backend `backend` of the rule resolves (read from `serialized`;
+  // only rules with an invalid backend ask).
+  bool BackendValid(const RuleInfo& rule, int32_t backend) const;
 
   void Match(const Request& request, MatchResult* result) const;
 

@@ -1,4 +1,5 @@
-// FlatIndex and the hashes behind its keys.
+// FlatIndex and the hashes behind its keys; TextPool.
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <utility>
@@ -19,6 +20,22 @@ extern const uint64_t kHashSeed =
 
 // After kHashSeed in this file, so initialized after it.
 extern const uint64_t kHashRoot = Mix64(kHashSeed + 0x5bd1e995);
+
+absl::string_view TextPool::Add(absl::string_view text) {
+  if (text.empty()) return absl::string_view();
+  if (capacity_ - used_ < text.size()) {
+    // Blocks double from 1 KiB up to kBlock, so a small snapshot stays
+    // small; a text longer than a block gets a block of its own.
+    capacity_ = std::max(std::clamp<size_t>(reserved_, 1024, kBlock), text.size());
+    blocks_.push_back(std::make_unique<char[]>(capacity_));
+    reserved_ += capacity_;
+    used_ = 0;
+  }
+  char* at = blocks_.back().get() + used_;
+  std::memcpy(at, text.data(), text.size());
+  used_ += text.size();
+  return absl::string_view(at, text.size());
+}
 
 void FlatIndex::Build(std::vector<IndexSlot> entries) {
   // At most half full, so that a miss ends after a probe or two.

@@ -451,11 +451,7 @@ void SnapshotImpl::Finish(const Request& request, uint32_t rule_id,
     while (cum_weights[info.backends.begin + i] <= x) ++i;
   }
   result->backend = static_cast<int32_t>(i);
-  if (!info.all_valid &&
-      !config->routes(info.route)
-           .rules(info.rule)
-           .backends(result->backend)
-           .valid()) {
+  if (!info.all_valid && !BackendValid(info, result->backend)) {
     result->status = 500;
     return;
   }

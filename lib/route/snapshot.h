@@ -1,8 +1,9 @@
 // A compiled, immutable routing snapshot: built once from a
 // gwapi.v1.Snapshot message, then matched against by any number of threads
-// without locks. It owns a copy of the message (config()) and indexes that
-// point into it, and nothing else (no pointer into a store or into the
-// caller's message), so it outlives the engine and the message it came from.
+// without locks. It owns the message in wire form (Serialized()) and the
+// indexes compiled from it, and nothing else (no pointer into a store or
+// into the caller's message), so it outlives the engine and the message it
+// came from.
 //
 // The matching rules, and every choice the Gateway API leaves to the
 // implementation, are written down in docs/MATCHING.md.
@@ -54,8 +55,9 @@ struct Request {
   uint64_t hash = 0;
 };
 
-// The decision for one request. Indexes refer to Snapshot::config()
-// (routes, rules, matches, backends), so a result needs no allocation.
+// The decision for one request. Indexes refer to the message's routes,
+// rules, matches and backends (RouteAt(), BackendAt(), config()), so a
+// result needs no allocation.
 struct MatchResult {
   // 0 when the request is forwarded to `backend`; otherwise the status the
   // Gateway answers itself: 400 (a path the matcher refuses, see
@@ -74,6 +76,25 @@ struct MatchResult {
   int32_t match = -1;
 };
 
+// A route as RouteAt() reads it. Views live as long as the snapshot and
+// are NUL-terminated.
+struct RouteInfo {
+  gwapi::v1::RouteKind kind = gwapi::v1::ROUTE_KIND_UNSPECIFIED;
+  absl::string_view ns;
+  absl::string_view name;
+  int32_t rule_count = 0;
+};
+
+// A backend of a rule as BackendAt() reads it. Views live as long as the
+// snapshot and are NUL-terminated.
+struct BackendInfo {
+  absl::string_view ns;
+  absl::string_view name;
+  uint32_t port = 0;
+  uint32_t weight = 0;
+  bool valid = false;  // resolves (ResolvedRefs); traffic to it gets 500
+};
+
 // A header name and value produced by ApplyFilters (it owns its strings).
 using HeaderPair = std::pair<std::string, std::string>;
 
@@ -87,7 +108,7 @@ struct HeaderEdits {
 
 // A RequestMirror filter that applies to the request.
 struct Mirror {
-  const gwapi::v1::Backend* backend = nullptr;  // lent from config()
+  const gwapi::v1::Backend* backend = nullptr;  // lent by the snapshot
   uint32_t numerator = 100;
   uint32_t denominator = 100;
   // Whether this request falls in the mirrored share, decided from
@@ -108,7 +129,7 @@ struct RequestEdits {
   // a preflight answered at the Gateway, these are the whole answer).
   HeaderEdits response_headers;
   std::vector<Mirror> mirrors;
-  // Lent from config(); nullptr when the rule has none.
+  // Lent by the snapshot; nullptr when the rule has none.
   const gwapi::v1::Timeouts* timeouts = nullptr;
   const gwapi::v1::Retry* retry = nullptr;
 };
@@ -128,18 +149,19 @@ class SnapshotImpl;
 // to call from any number of threads at once.
 class Snapshot {
  public:
-  // Compiles `config` (copied). A rule whose regex RE2 rejects, or whose
-  // match uses a type the matcher does not know, is not an error: the rule
-  // never matches and diagnostics() names it. Fails (InvalidArgument) only
-  // on a message that is inconsistent, such as an attachment naming a route
-  // that does not exist.
+  // Compiles `config`, keeping it serialized (the caller's message is not
+  // referenced afterwards). A rule whose regex RE2 rejects, or whose match
+  // uses a type the matcher does not know, is not an error: the rule never
+  // matches and diagnostics() names it. Fails (InvalidArgument) only on a
+  // message that is inconsistent, such as an attachment naming a route that
+  // does not exist, or one over protobuf's 2 GiB limit.
   static absl::StatusOr<std::shared_ptr<const Snapshot>> Create(
       const gwapi::v1::Snapshot& config);
-  // Same, taking over the message instead of copying it: the cheaper call
-  // when the caller built the message only to compile it (the copy is about
-  // half of the compile time of a large snapshot).
-  static absl::StatusOr<std::shared_ptr<const Snapshot>> Create(
-      gwapi::v1::Snapshot&& config);
+  // Compiles a serialized gwapi.v1.Snapshot (Serialized() of another
+  // snapshot, possibly from another process) and keeps those bytes.
+  // InvalidArgument when they are not such a message.
+  static absl::StatusOr<std::shared_ptr<const Snapshot>> Load(
+      std::string serialized);
 
   Snapshot(const Snapshot&) = delete;
   Snapshot& operator=(const Snapshot&) = delete;
@@ -163,14 +185,29 @@ class Snapshot {
   RequestEdits ApplyFilters(const Request& request,
                             const MatchResult& result) const;
 
-  // The message the snapshot was compiled from; lives as long as the
-  // snapshot.
+  // Route `route` (MatchResult::route), read without parsing the message
+  // or allocating; false when out of range.
+  bool RouteAt(int32_t route, RouteInfo* out) const;
+  // Backend `backend` of rule `rule` of route `route` (MatchResult's
+  // indexes), the same way; false when any index is out of range.
+  bool BackendAt(int32_t route, int32_t rule, int32_t backend,
+                 BackendInfo* out) const;
+
+  // The message the snapshot was compiled from, serialized. Lives as long
+  // as the snapshot.
+  absl::string_view Serialized() const;
+
+  // The same message parsed. Parsed on the first call and then kept for
+  // the snapshot's lifetime, which costs about six times the serialized
+  // bytes: matching and the readers above never need it, so a proxy should
+  // not call it per request. Thread-safe.
   const gwapi::v1::Snapshot& config() const;
 
   // Rules that never match because they could not be compiled.
   absl::Span<const Diagnostic> diagnostics() const;
 
-  // Heap bytes held by the compiled indexes (not counting config()).
+  // Heap bytes held by the compiled indexes (not counting Serialized(),
+  // the rules kept for ApplyFilters, or config()).
   size_t IndexBytes() const;
 
  private:

@@ -80,6 +80,66 @@ TEST(SnapshotHolder, ReadersMatchWhileWriterPublishes) {
   EXPECT_EQ(holder.Get()->config().revision(), 30u);
 }
 
+// The same, each reader through its own Reader: every answer must come
+// from the snapshot the Reader returned, and every reader must end on the
+// last generation.
+TEST(SnapshotHolder, ReadersThroughReaderSeeEveryPublish) {
+  SnapshotHolder holder(Generation(0));
+  std::atomic<bool> done{false};
+  std::atomic<int> wrong{0};
+  std::atomic<int> ended_on_last{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 4; ++t) {
+    readers.emplace_back([&] {
+      SnapshotHolder::Reader reader(holder);
+      auto check = [&] {
+        const Snapshot* snap = reader.Get();
+        const int g = static_cast<int>(snap->config().revision());
+        BoundRequest bound(*snap, Req().Path("/g" + std::to_string(g) + "/x"));
+        MatchResult res;
+        snap->Match(bound.get(), &res);
+        const bool ok =
+            res.status == 0 &&
+            snap->config().routes(res.route).rules(res.rule).backends(res.backend).name() ==
+                "b" + std::to_string(g);
+        if (!ok) wrong.fetch_add(1);
+        return g;
+      };
+      while (!done.load(std::memory_order_acquire)) check();
+      // After the writer's last Publish, one more Get() must see it.
+      if (check() == 30) ended_on_last.fetch_add(1);
+    });
+  }
+  std::thread writer([&] {
+    for (int g = 1; g <= 30; ++g) holder.Publish(Generation(g));
+    done.store(true, std::memory_order_release);
+  });
+  writer.join();
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(ended_on_last.load(), 4);
+}
+
+TEST(SnapshotHolder, ReaderKeepsItsSnapshotUntilAPublish) {
+  SnapshotHolder holder;
+  SnapshotHolder::Reader reader(holder);
+  EXPECT_EQ(reader.Get(), nullptr);
+  holder.Publish(Generation(1));
+  const Snapshot* first = reader.Get();
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first->config().revision(), 1u);
+  EXPECT_EQ(reader.Get(), first);  // no publish: the same snapshot
+  // The Reader's reference keeps generation 1 alive after the holder let go.
+  std::weak_ptr<const Snapshot> weak = reader.shared();
+  holder.Publish(Generation(2));
+  EXPECT_FALSE(weak.expired());
+  EXPECT_EQ(reader.Get()->config().revision(), 2u);
+  EXPECT_TRUE(weak.expired());
+  reader.Release();
+  EXPECT_EQ(reader.shared(), nullptr);
+  EXPECT_EQ(reader.Get()->config().revision(), 2u);
+}
+
 TEST(SnapshotHolder, SnapshotOutlivesHolderAndMessage) {
   std::shared_ptr<const Snapshot> kept;
   {

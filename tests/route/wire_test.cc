@@ -1,6 +1,9 @@
 // A snapshot message serialized in one place and loaded in another gives
-// the same answers (the way a control plane hands it to a proxy).
+// the same answers (the way a control plane hands it to a proxy); the
+// snapshot's readers find names in its serialized form.
 #include <string>
+
+#include "lib/route/wire.h"
 
 #include "gtest/gtest.h"
 #include "lib/route/snapshot.h"
@@ -33,7 +36,7 @@ TEST(SnapshotWire, LoadedMessageMatchesLikeTheOriginal) {
   v1::Snapshot loaded;
   ASSERT_TRUE(loaded.ParseFromString(wire));
   auto original = cb.Build();
-  auto again = Snapshot::Create(std::move(loaded));
+  auto again = Snapshot::Create(loaded);
   ASSERT_TRUE(again.ok());
   for (const char* host : {"a.example.com", "b.example.com", "example.com"}) {
     for (int i = 0; i < 60; ++i) {
@@ -54,6 +57,111 @@ TEST(SnapshotWire, LoadedMessageMatchesLikeTheOriginal) {
     }
   }
   EXPECT_EQ((*again)->config().SerializeAsString(), wire);
+  EXPECT_EQ((*again)->Serialized(), wire);
+  auto loaded_bytes = Snapshot::Load(wire);
+  ASSERT_TRUE(loaded_bytes.ok());
+  EXPECT_EQ((*loaded_bytes)->Serialized(), wire);
+}
+
+TEST(SnapshotWire, LoadRefusesBytesThatAreNotASnapshot) {
+  auto bad = Snapshot::Load(std::string("\x0a\xff\xff\xff\xff\x0f", 6));
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(SnapshotReaders, RouteAndBackendReadTheSerializedMessage) {
+  ConfigBuilder cb;
+  auto* l = cb.Listener("http", 80);
+  int r0 = cb.Route("first");
+  cb.Attach(l, r0);
+  Prefix(cb.Rule(r0), "/a");
+  int r1 = cb.Route("second");
+  cb.MutableRoute(r1)->set_namespace_("other-ns");
+  cb.Attach(l, r1);
+  Prefix(cb.Rule(r1), "/b");
+  v1::Rule* rule = cb.Rule(r1);
+  Prefix(rule, "/c");
+  AddBackend(rule, "x", 3);
+  v1::Backend* y = rule->add_backends();
+  y->set_namespace_("far");
+  y->set_name("y");
+  y->set_port(8443);
+  y->set_weight(7);
+  y->set_valid(false);
+  auto snap = cb.Build();
+
+  RouteInfo route;
+  ASSERT_TRUE(snap->RouteAt(r1, &route));
+  EXPECT_EQ(route.kind, v1::ROUTE_KIND_HTTP);
+  EXPECT_EQ(route.ns, "other-ns");
+  EXPECT_EQ(route.name, "second");
+  EXPECT_EQ(route.rule_count, 2);
+  EXPECT_EQ(route.name.data()[route.name.size()], '\0');  // the C ABI lends it
+  EXPECT_EQ(route.ns.data()[route.ns.size()], '\0');
+  ASSERT_TRUE(snap->RouteAt(r0, &route));
+  EXPECT_EQ(route.name, "first");
+  EXPECT_FALSE(snap->RouteAt(2, &route));
+  EXPECT_FALSE(snap->RouteAt(-1, &route));
+
+  BackendInfo b;
+  ASSERT_TRUE(snap->BackendAt(r1, 1, 1, &b));
+  EXPECT_EQ(b.ns, "far");
+  EXPECT_EQ(b.name, "y");
+  EXPECT_EQ(b.port, 8443u);
+  EXPECT_EQ(b.weight, 7u);
+  EXPECT_FALSE(b.valid);
+  EXPECT_EQ(b.name.data()[b.name.size()], '\0');
+  ASSERT_TRUE(snap->BackendAt(r1, 1, 0, &b));
+  EXPECT_EQ(b.name, "x");
+  EXPECT_EQ(b.weight, 3u);
+  EXPECT_TRUE(b.valid);
+  EXPECT_FALSE(snap->BackendAt(r1, 1, 2, &b));
+  EXPECT_FALSE(snap->BackendAt(r1, 2, 0, &b));
+  EXPECT_FALSE(snap->BackendAt(r0, 0, -1, &b));
+
+  // The same answers as the parsed message, for every backend.
+  for (int k = 0; k < 2; ++k) {
+    const v1::Rule& parsed = snap->config().routes(r1).rules(k);
+    for (int i = 0; i < parsed.backends_size(); ++i) {
+      ASSERT_TRUE(snap->BackendAt(r1, k, i, &b));
+      EXPECT_EQ(b.name, parsed.backends(i).name());
+      EXPECT_EQ(b.ns, parsed.backends(i).namespace_());
+      EXPECT_EQ(b.port, parsed.backends(i).port());
+      EXPECT_EQ(b.weight, parsed.backends(i).weight());
+      EXPECT_EQ(b.valid, parsed.backends(i).valid());
+    }
+  }
+}
+
+TEST(WireWalker, ReadsFieldsAndStopsOnMalformedBytes) {
+  v1::Backend b;
+  b.set_name("svc");
+  b.set_port(300);  // a two-byte varint
+  b.set_weight(0);  // proto3: not written
+  const std::string bytes = b.SerializeAsString();
+  absl::string_view name;
+  ASSERT_TRUE(wire::NthBytes(bytes, v1::Backend::kNameFieldNumber, 0, &name));
+  EXPECT_EQ(name, "svc");
+  EXPECT_FALSE(wire::NthBytes(bytes, v1::Backend::kNameFieldNumber, 1, &name));
+  EXPECT_EQ(wire::Varint(bytes, v1::Backend::kPortFieldNumber, 9), 300u);
+  EXPECT_EQ(wire::Varint(bytes, v1::Backend::kWeightFieldNumber, 9), 9u);
+  EXPECT_EQ(wire::Count(bytes, v1::Backend::kNameFieldNumber), 1);
+  // Truncated anywhere: the walk reports it, and a string is read whole
+  // or not at all.
+  for (size_t n = 1; n < bytes.size(); ++n) {
+    if (n == 5) continue;  // the cut falls between two fields: well formed
+    EXPECT_FALSE(wire::ForEachBytes(bytes.substr(0, n), v1::Backend::kNameFieldNumber,
+                                    [](size_t, size_t) {}))
+        << n;
+  }
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    absl::string_view v;
+    if (wire::NthBytes(bytes.substr(0, n), v1::Backend::kNameFieldNumber, 0, &v)) {
+      EXPECT_EQ(v, "svc");  // whole, never a partial string
+    }
+  }
+  // Field number 0 and an unknown wire type are malformed.
+  EXPECT_EQ(wire::Count(std::string("\x00\x01", 2), 0), 0);
+  EXPECT_EQ(wire::Varint(std::string("\x0f\x01", 2), 1, 5), 5u);
 }
 
 }  // namespace
