@@ -105,6 +105,12 @@ class BackendVerdicts {
   size_t next_ = 0;
 };
 
+void SetCertificate(const resolve::CertificateRef& in, v1::CertificateRef* out) {
+  out->set_kind(in.kind);
+  out->set_namespace_(in.ns);
+  out->set_name(in.name);
+}
+
 void ReadBackend(const Value& ref, absl::string_view route_ns, const resolve::RoutedBackend& verdict,
                  v1::Backend* out) {
   out->set_group(Text(&ref, "group"));
@@ -115,7 +121,19 @@ void ReadBackend(const Value& ref, absl::string_view route_ns, const resolve::Ro
   out->set_weight(static_cast<uint32_t>(Number(&ref, "weight", 1)));
   out->set_valid(verdict.valid);
   out->set_app_protocol(verdict.app_protocol);
-  if (verdict.tls) out->mutable_tls()->set_sni(verdict.tls_sni);
+  if (verdict.tls) {
+    v1::BackendTls* tls = out->mutable_tls();
+    tls->set_sni(verdict.tls_sni);
+    for (const resolve::CertificateRef& c : verdict.tls_ca_certificates) {
+      SetCertificate(c, tls->add_ca_certificates());
+    }
+    tls->set_system_ca(verdict.tls_system_ca);
+    for (const auto& [type, value] : verdict.tls_subject_alt_names) {
+      v1::SubjectAltName* san = tls->add_subject_alt_names();
+      san->set_type(type);
+      san->set_value(value);
+    }
+  }
 }
 
 // Reads one filter. Returns false for a filter type the engine cannot apply
@@ -389,6 +407,9 @@ void CompileConfig(const resolve::Routing& routing, const model::Store& store, u
     gw->set_namespace_(g.gateway->key.ns);
     gw->set_name(g.gateway->key.name);
     for (const std::string& a : g.addresses) gw->add_addresses(a);
+    if (g.backend_client_certificate) {
+      SetCertificate(*g.backend_client_certificate, gw->mutable_backend_client_certificate());
+    }
     for (const resolve::RoutedListener& l : g.listeners) {
       v1::Listener* listener = gw->add_listeners();
       listener->set_name(l.name);
@@ -397,6 +418,16 @@ void CompileConfig(const resolve::Routing& routing, const model::Store& store, u
       listener->set_protocol(proto::ProtocolFromName(l.protocol));
       listener->set_hostname(absl::AsciiStrToLower(l.hostname));
       listener->set_tls_mode(proto::TlsModeFromName(l.tls_mode));
+      for (const resolve::CertificateRef& c : l.certificates) {
+        SetCertificate(c, listener->add_certificates());
+      }
+      if (!l.client_validation_mode.empty()) {
+        v1::ClientValidation* cv = listener->mutable_client_validation();
+        cv->set_mode(l.client_validation_mode);
+        for (const resolve::CertificateRef& c : l.client_ca_certificates) {
+          SetCertificate(c, cv->add_ca_certificates());
+        }
+      }
       for (const resolve::RoutedAttachment& a : l.attachments) {
         v1::Attachment* at = listener->add_attachments();
         at->set_route(static_cast<uint32_t>(a.route));

@@ -206,6 +206,15 @@ std::string CheckTlsSecret(const Graph& g, const ObjectRef& r, absl::string_view
                            absl::string_view from_kind, absl::string_view from_ns,
                            absl::string_view invalid_reason, std::string* reason);
 
+// Checks CA reference `r`, caCertificateRefs[i] of the frontend validation
+// that applies to a Gateway's HTTPS listeners on `port`: "" when usable,
+// else sets *reason and returns the message.
+std::string CheckFrontendCaRef(const Graph& g, const ObjectRef& r, size_t i, int64_t port,
+                               absl::string_view gateway_ns, std::string* reason);
+// Checks CA reference `r`, caCertificateRefs[i] of a BackendTLSPolicy
+// (policies.cc), the same way.
+std::string CheckBackendCaRef(const Graph& g, const ObjectRef& r, size_t i, std::string* reason);
+
 // Address assignment (addresses.cc), for accepted Gateways only (it reads
 // GatewayState::accepted): fills GatewayState::status_addresses,
 // and `programmed` with a False Programmed condition for Gateways whose

@@ -94,40 +94,9 @@ void CheckFrontendValidation(const Graph& g, ListenerState* l) {
   size_t valid = 0;
   std::string reason, message;
   for (size_t i = 0; i < fv->ca_refs.size(); ++i) {
-    const ObjectRef& r = fv->ca_refs[i];
-    std::string at =
-        absl::StrCat("Frontend validation caCertificateRefs[", i, "] for port ", l->view->port);
-    std::string nn = NsName(r.ns, r.name);
-    std::string why, why_reason = "InvalidCACertificateRef";
-    if (!r.group.empty() || (r.kind != "ConfigMap" && r.kind != "Secret")) {
-      why_reason = "InvalidCACertificateKind";
-      why = absl::StrCat(at, " names ", r.group.empty() ? "core" : r.group, " kind ", r.kind, " \"",
-                         r.name, "\"; use a core ConfigMap holding ca.crt.");
-    } else if (r.cross_namespace &&
-               !g.Granted(model::kGatewayGroup, "Gateway", l->owner_ns, "", r.kind, r.ns, r.name)) {
-      why_reason = "RefNotPermitted";
-      why = absl::StrCat(at, " refers to ", r.kind, " ", nn,
-                         " in another namespace; no ReferenceGrant in namespace ", r.ns,
-                         " allows Gateways from namespace ", l->owner_ns, " to refer to it.");
-    } else {
-      const auto& index = r.kind == "ConfigMap" ? g.config_maps : g.secrets;
-      auto it = index.find(nn);
-      if (it == index.end()) {
-        why = absl::StrCat(at, ": ", r.kind, " ", nn, " does not exist.");
-      } else {
-        std::optional<std::string> crt;
-        if (r.kind == "Secret") {
-          crt = SecretData(*it->second, "ca.crt");
-        } else if (const Value* d = it->second->body.FindPath({"data", "ca.crt"});
-                   d != nullptr && d->is_string()) {
-          crt = d->string_value();
-        }
-        if (!crt || !LooksLikePem(*crt, "CERTIFICATE")) {
-          why = absl::StrCat(at, ": ", r.kind, " ", nn,
-                             !crt ? " has no ca.crt." : " holds a ca.crt that is not PEM.");
-        }
-      }
-    }
+    std::string why_reason;
+    std::string why = CheckFrontendCaRef(g, fv->ca_refs[i], i, l->view->port, l->owner_ns,
+                                         &why_reason);
     if (why.empty()) {
       ++valid;
     } else if (reason.empty()) {
@@ -205,6 +174,41 @@ std::string CheckTlsSecret(const Graph& g, const ObjectRef& r, absl::string_view
     return "";
   }
   return absl::StrCat(at, ": Secret ", nn, problem);
+}
+
+std::string CheckFrontendCaRef(const Graph& g, const ObjectRef& r, size_t i, int64_t port,
+                               absl::string_view gateway_ns, std::string* reason) {
+  std::string at = absl::StrCat("Frontend validation caCertificateRefs[", i, "] for port ", port);
+  std::string nn = NsName(r.ns, r.name);
+  *reason = "InvalidCACertificateRef";
+  if (!r.group.empty() || (r.kind != "ConfigMap" && r.kind != "Secret")) {
+    *reason = "InvalidCACertificateKind";
+    return absl::StrCat(at, " names ", r.group.empty() ? "core" : r.group, " kind ", r.kind, " \"",
+                        r.name, "\"; use a core ConfigMap holding ca.crt.");
+  }
+  if (r.cross_namespace &&
+      !g.Granted(model::kGatewayGroup, "Gateway", gateway_ns, "", r.kind, r.ns, r.name)) {
+    *reason = "RefNotPermitted";
+    return absl::StrCat(at, " refers to ", r.kind, " ", nn,
+                        " in another namespace; no ReferenceGrant in namespace ", r.ns,
+                        " allows Gateways from namespace ", gateway_ns, " to refer to it.");
+  }
+  const auto& index = r.kind == "ConfigMap" ? g.config_maps : g.secrets;
+  auto it = index.find(nn);
+  if (it == index.end()) return absl::StrCat(at, ": ", r.kind, " ", nn, " does not exist.");
+  std::optional<std::string> crt;
+  if (r.kind == "Secret") {
+    crt = SecretData(*it->second, "ca.crt");
+  } else if (const Value* d = it->second->body.FindPath({"data", "ca.crt"});
+             d != nullptr && d->is_string()) {
+    crt = d->string_value();
+  }
+  if (!crt || !LooksLikePem(*crt, "CERTIFICATE")) {
+    return absl::StrCat(at, ": ", r.kind, " ", nn,
+                        !crt ? " has no ca.crt." : " holds a ca.crt that is not PEM.");
+  }
+  reason->clear();
+  return "";
 }
 
 void CheckListener(const Graph& g, ListenerState* l) {

@@ -12,12 +12,10 @@
 #include "lib/resolve/graph.h"
 
 namespace gwapi::resolve {
-namespace {
 
 using model::Value;
 
-// Why CA reference `r` is unusable (with the ResolvedRefs reason), or "".
-std::string CheckCaRef(const Graph& g, const ObjectRef& r, size_t i, std::string* reason) {
+std::string CheckBackendCaRef(const Graph& g, const ObjectRef& r, size_t i, std::string* reason) {
   std::string at = absl::StrCat("caCertificateRefs[", i, "]");
   if (!r.group.empty() || (r.kind != "ConfigMap" && r.kind != "Secret")) {
     *reason = "InvalidKind";
@@ -42,14 +40,12 @@ std::string CheckCaRef(const Graph& g, const ObjectRef& r, size_t i, std::string
   return "";
 }
 
-}  // namespace
-
 bool PolicyUsable(const Graph& g, const BackendTlsPolicyView& p) {
   if (!p.well_known.empty() && p.well_known != "System") return false;
   if (p.ca_refs.empty()) return !p.well_known.empty();
   for (size_t i = 0; i < p.ca_refs.size(); ++i) {
     std::string reason;
-    if (CheckCaRef(g, p.ca_refs[i], i, &reason).empty()) return true;
+    if (CheckBackendCaRef(g, p.ca_refs[i], i, &reason).empty()) return true;
   }
   return false;
 }
@@ -92,7 +88,7 @@ void ResolvePolicies(Graph* g, TransitionMemory* memory) {
     size_t valid = 0;
     for (size_t i = 0; i < p.ca_refs.size(); ++i) {
       std::string reason;
-      std::string why = CheckCaRef(*g, p.ca_refs[i], i, &reason);
+      std::string why = CheckBackendCaRef(*g, p.ca_refs[i], i, &reason);
       if (why.empty()) {
         ++valid;
       } else if (refs_reason.empty()) {

@@ -84,6 +84,37 @@ const ServiceView::Port* ServicePortFor(const ServiceView& svc, std::optional<in
   return any;
 }
 
+CertificateRef CertificateOf(const ObjectRef& r) { return CertificateRef{r.kind, r.ns, r.name}; }
+
+// The listener's TLS references that resolve: its certificates when it
+// terminates TLS, and its frontend client validation (HTTPS listeners of
+// the Gateway itself; ListenerSets have none).
+void AddListenerTls(const Graph& g, const GatewayState& gw, const ListenerState& l,
+                    RoutedListener* out) {
+  const ListenerView& v = *l.view;
+  const bool terminates = v.protocol == "HTTPS" || (v.protocol == "TLS" && v.tls_mode == "Terminate");
+  if (!terminates) return;
+  absl::string_view from_kind = l.set != nullptr ? "ListenerSet" : "Gateway";
+  for (size_t i = 0; i < v.certificate_refs.size(); ++i) {
+    std::string reason;
+    if (CheckTlsSecret(g, v.certificate_refs[i], absl::StrCat("certificateRefs[", i, "]"),
+                       from_kind, l.owner_ns, "InvalidCertificateRef", &reason)
+            .empty()) {
+      out->certificates.push_back(CertificateOf(v.certificate_refs[i]));
+    }
+  }
+  if (l.set != nullptr || v.protocol != "HTTPS") return;
+  const GatewayView::FrontendValidation* fv = gw.view.FrontendFor(v.port);
+  if (fv == nullptr || fv->ca_refs.empty()) return;
+  out->client_validation_mode = fv->mode;
+  for (size_t i = 0; i < fv->ca_refs.size(); ++i) {
+    std::string reason;
+    if (CheckFrontendCaRef(g, fv->ca_refs[i], i, v.port, l.owner_ns, &reason).empty()) {
+      out->client_ca_certificates.push_back(CertificateOf(fv->ca_refs[i]));
+    }
+  }
+}
+
 RoutedBackend Verdict(const Graph& g, const RouteView& r, const BackendRefView& b) {
   RoutedBackend out;
   out.rule = b.rule;
@@ -103,6 +134,14 @@ RoutedBackend Verdict(const Graph& g, const RouteView& r, const BackendRefView& 
   if (const BackendTlsPolicyView* p = PolicyFor(g, b.ns, b.name, port_name)) {
     out.tls = true;
     out.tls_sni = p->hostname;
+    for (size_t i = 0; i < p->ca_refs.size(); ++i) {
+      std::string reason;
+      if (CheckBackendCaRef(g, p->ca_refs[i], i, &reason).empty()) {
+        out.tls_ca_certificates.push_back(CertificateOf(p->ca_refs[i]));
+      }
+    }
+    out.tls_system_ca = p->well_known == "System";
+    out.tls_subject_alt_names = p->subject_alt_names;
     // The spec: connections under a policy without a usable CA fail with
     // a 5xx.
     out.valid = PolicyUsable(g, *p);
@@ -133,6 +172,14 @@ Routing Resolution::MakeRouting() const {
     RoutedGateway& rg = out.gateways.emplace_back();
     rg.gateway = gw->view.obj;
     for (const auto& a : gw->status_addresses) rg.addresses.push_back(a.value);
+    if (const auto& cc = gw->view.backend_client_certificate) {
+      std::string reason;
+      if (CheckTlsSecret(*g, *cc, "tls.backend.clientCertificateRef", "Gateway",
+                         gw->view.obj->key.ns, "InvalidClientCertificateRef", &reason)
+              .empty()) {
+        rg.backend_client_certificate = CertificateOf(*cc);
+      }
+    }
     auto add = [&](const ListenerState& l, absl::string_view set) {
       if (!ListenerServes(l)) return;
       RoutedListener& rl = rg.listeners.emplace_back();
@@ -142,6 +189,7 @@ Routing Resolution::MakeRouting() const {
       rl.protocol = l.view->protocol;
       rl.hostname = l.view->hostname.value_or("");
       rl.tls_mode = l.view->tls_mode;
+      AddListenerTls(*g, *gw, l, &rl);
     };
     for (const auto& l : gw->listeners) add(*l, "");
     for (const ListenerSetState* s : gw->sets) {

@@ -8,12 +8,22 @@
 #define GWAPI_LIB_RESOLVE_ROUTING_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lib/model/object.h"
 
 namespace gwapi::resolve {
+
+// A Secret or ConfigMap holding certificates, by name: the snapshot
+// carries references, never key material.
+struct CertificateRef {
+  std::string kind;  // Secret or ConfigMap
+  std::string ns;
+  std::string name;
+};
 
 struct RoutedBackend {
   // Where the backendRef is in the route (BackendRefView's indexes).
@@ -26,9 +36,14 @@ struct RoutedBackend {
   std::string service_ns;
   std::string service_name;
   std::string app_protocol;  // the Service port's appProtocol
-  // A BackendTLSPolicy applies: the SNI to present ("" when none applies).
+  // A BackendTLSPolicy applies: the SNI to present, and how to validate
+  // the backend's certificate (its usable caCertificateRefs, or the system
+  // CAs; the subjectAltNames to accept instead of the SNI).
   bool tls = false;
   std::string tls_sni;
+  std::vector<CertificateRef> tls_ca_certificates;
+  bool tls_system_ca = false;
+  std::vector<std::pair<std::string, std::string>> tls_subject_alt_names;
 };
 
 struct RoutedRoute {
@@ -55,6 +70,14 @@ struct RoutedListener {
   std::string protocol;  // HTTP, HTTPS, TLS, TCP, UDP
   std::string hostname;  // "" when unset
   std::string tls_mode;  // Terminate, Passthrough, "" without tls
+  // Terminate: the certificateRefs, every one of them resolved (a listener
+  // with an unusable one does not serve).
+  std::vector<CertificateRef> certificates;
+  // HTTPS listeners of a Gateway with spec.tls.frontend validation for
+  // their port: the usable caCertificateRefs and the mode
+  // (AllowValidOnly, AllowInsecureFallback); empty mode when none applies.
+  std::vector<CertificateRef> client_ca_certificates;
+  std::string client_validation_mode;
   std::vector<RoutedAttachment> attachments;
 };
 
@@ -62,6 +85,9 @@ struct RoutedGateway {
   const model::Object* gateway = nullptr;
   std::vector<std::string> addresses;  // status.addresses values
   std::vector<RoutedListener> listeners;
+  // spec.tls.backend.clientCertificateRef, when it resolves: the
+  // certificate the Gateway presents to backends that ask for one.
+  std::optional<CertificateRef> backend_client_certificate;
 };
 
 struct Routing {

@@ -541,6 +541,10 @@ BackendTlsPolicyView ReadBackendTlsPolicy(const model::Object& o) {
   }
   p.well_known = Str(val, "wellKnownCACertificates");
   p.hostname = Str(val, "hostname");
+  for (const Value& san : Arr(val, "subjectAltNames")) {
+    std::string type = Str(san, "type");
+    p.subject_alt_names.emplace_back(type, Str(san, type == "URI" ? "uri" : "hostname"));
+  }
   return p;
 }
 

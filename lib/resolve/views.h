@@ -229,6 +229,8 @@ struct BackendTlsPolicyView {
   std::vector<ObjectRef> ca_refs;
   std::string well_known;
   std::string hostname;  // validation.hostname: the SNI toward the backend
+  // validation.subjectAltNames: (type, value), type Hostname or URI.
+  std::vector<std::pair<std::string, std::string>> subject_alt_names;
 };
 
 // Parsers; each reads what the CRD guarantees after defaulting and treats

@@ -52,7 +52,48 @@ const v1::Service* FindService(const v1::Snapshot& c, absl::string_view ns,
   return &*it;
 }
 
-void AppendBackend(const v1::Snapshot& c, const v1::Backend& b, std::string* out) {
+// "Kind namespace/name".
+std::string CertificateText(const v1::CertificateRef& r) {
+  return absl::StrCat(r.kind(), " ", r.namespace_(), "/", r.name());
+}
+
+void AppendCertificates(const google::protobuf::RepeatedPtrField<v1::CertificateRef>& refs,
+                        std::string* out) {
+  out->push_back('[');
+  for (int i = 0; i < refs.size(); ++i) {
+    if (i > 0) out->push_back(',');
+    AppendJsonString(CertificateText(refs[i]), out);
+  }
+  out->push_back(']');
+}
+
+// How the Gateway connects to a backend under a BackendTLSPolicy: the SNI,
+// the CAs and names it validates, and the client certificate it presents
+// (the Gateway's, when `gw` has one).
+void AppendBackendTls(const v1::BackendTls& tls, const v1::Gateway* gw, std::string* out) {
+  JsonObject o(out);
+  o.String("sni", tls.sni());
+  AppendCertificates(tls.ca_certificates(), o.Key("caCertificates"));
+  o.Bool("systemCa", tls.system_ca());
+  std::string* sans = o.Key("subjectAltNames");
+  sans->push_back('[');
+  for (int i = 0; i < tls.subject_alt_names_size(); ++i) {
+    if (i > 0) sans->push_back(',');
+    sans->push_back('[');
+    AppendJsonString(tls.subject_alt_names(i).type(), sans);
+    sans->push_back(',');
+    AppendJsonString(tls.subject_alt_names(i).value(), sans);
+    sans->push_back(']');
+  }
+  sans->push_back(']');
+  if (gw != nullptr && gw->has_backend_client_certificate()) {
+    o.String("clientCertificate", CertificateText(gw->backend_client_certificate()));
+  }
+  o.Close();
+}
+
+void AppendBackend(const v1::Snapshot& c, const v1::Gateway* gw, const v1::Backend& b,
+                   std::string* out) {
   JsonObject o(out);
   o.String("kind", b.kind().empty() ? "Service" : b.kind());
   o.String("namespace", b.namespace_());
@@ -61,7 +102,10 @@ void AppendBackend(const v1::Snapshot& c, const v1::Backend& b, std::string* out
   o.Number("weight", b.weight());
   o.Bool("valid", b.valid());
   o.String("appProtocol", b.app_protocol());
-  if (b.has_tls()) o.String("tlsSni", b.tls().sni());
+  if (b.has_tls()) {
+    o.String("tlsSni", b.tls().sni());
+    AppendBackendTls(b.tls(), gw, o.Key("tls"));
+  }
   // Where a proxy sends it: the Service's cluster IPs (the socket load
   // balancer picks the endpoint).
   std::string* ips = o.Key("clusterIps");
@@ -126,6 +170,9 @@ std::string DecisionJson(const Snapshot& snapshot, const Request& request) {
   if (listener != nullptr) {
     o.String("listener", listener->name());
     o.String("tlsMode", proto::TlsModeName(listener->tls_mode()));
+    if (listener->certificates_size() > 0) {
+      AppendCertificates(listener->certificates(), o.Key("certificates"));
+    }
   }
   if (r.route < 0 || r.route >= config.routes_size()) {
     o.Close();
@@ -147,13 +194,13 @@ std::string DecisionJson(const Snapshot& snapshot, const Request& request) {
   o.Number("rule", r.rule);
   o.String("ruleName", rule.name());
   if (r.backend >= 0 && r.backend < rule.backends_size()) {
-    AppendBackend(config, rule.backends(r.backend), o.Key("backend"));
+    AppendBackend(config, gw, rule.backends(r.backend), o.Key("backend"));
   }
   std::string* list = o.Key("backends");
   list->push_back('[');
   for (int i = 0; i < rule.backends_size(); ++i) {
     if (i > 0) list->push_back(',');
-    AppendBackend(config, rule.backends(i), list);
+    AppendBackend(config, gw, rule.backends(i), list);
   }
   list->push_back(']');
   if (r.status >= 300 && r.status < 400) {
@@ -205,7 +252,7 @@ std::string DecisionJson(const Snapshot& snapshot, const Request& request) {
       const Mirror& m = edits.mirrors[i];
       if (i > 0) ms->push_back(',');
       JsonObject mo(ms);
-      if (m.backend != nullptr) AppendBackend(config, *m.backend, mo.Key("backend"));
+      if (m.backend != nullptr) AppendBackend(config, gw, *m.backend, mo.Key("backend"));
       double pct = m.denominator == 0 ? 0.0 : 100.0 * m.numerator / m.denominator;
       absl::StrAppendFormat(mo.Key("percent"), "%.6g", pct);
       mo.Bool("selected", m.selected);

@@ -9,9 +9,8 @@
 //     -> within a table: Exact paths (hash), regex paths (sorted list), then
 //        PathPrefix nodes (hashed by their segments, probed longest first).
 // Hostnames, exact paths and prefix nodes all live in one FlatIndex.
-// Every string_view points into `index_text`, `strings` or `serialized`,
-// which the SnapshotImpl owns; nothing points into the message it was
-// compiled from.
+// Every string_view points into `index_text` or `strings`, which the
+// SnapshotImpl owns; nothing points into the message it was compiled from.
 #ifndef GWAPI_LIB_ROUTE_IMPL_H_
 #define GWAPI_LIB_ROUTE_IMPL_H_
 
@@ -366,7 +365,7 @@ static_assert(sizeof(RuleInfo) == 48, "detail fits in what was padding");
 class SnapshotImpl {
  public:
   // The message, serialized: what Serialized() returns, what config() is
-  // parsed from on demand, and where RouteAt()/BackendAt() read names. A
+  // parsed from on demand, and where RouteAt()/BackendAt() read numbers. A
   // parsed copy would be most of the snapshot's memory
   // (BM_Match_Compile_*: message_bytes_per_route against
   // wire_bytes_per_route).

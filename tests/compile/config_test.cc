@@ -5,7 +5,9 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "lib/route/decision_json.h"
 #include "tests/compile/scenario.h"
 
 namespace gwapi {
@@ -116,6 +118,139 @@ TEST(CompileConfig, SnapshotIsRepublishedOnlyWhenTheStoreChanges) {
   EXPECT_EQ((*after)->config().gateways(0).listeners(0).attachments_size(), 0);
   // The old snapshot is untouched.
   EXPECT_EQ((*first)->config().gateways(0).listeners(0).attachments_size(), 1);
+}
+
+// TLS material is named, never copied: the listener's certificates (only
+// those that resolve), the frontend client validation, the Gateway's
+// backend client certificate, and a BackendTLSPolicy's CAs and names.
+TEST(CompileConfig, TlsReferencesByName) {
+  constexpr char kCrt[] =
+      "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJmYWtlCi0tLS0tRU5EIENFUlRJRklDQVRFLS0tLS0K";
+  constexpr char kKey[] =
+      "LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JSUJmYWtlCi0tLS0tRU5EIFBSSVZBVEUgS0VZLS0tLS0K";
+  auto e = testing::ScenarioEngine();
+  const std::string secret = absl::StrCat(
+      "apiVersion: v1\nkind: Secret\nmetadata: {name: cert, namespace: cilium-ingress}\n"
+      "type: kubernetes.io/tls\ndata:\n  tls.crt: ",
+      kCrt, "\n  tls.key: ", kKey, "\n");
+  const std::string objects = absl::StrCat(secret, R"(---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: ca, namespace: cilium-ingress}
+data:
+  ca.crt: |
+    -----BEGIN CERTIFICATE-----
+    MIIBfake
+    -----END CERTIFICATE-----
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: backend-ca, namespace: default}
+data:
+  ca.crt: |
+    -----BEGIN CERTIFICATE-----
+    MIIBfake
+    -----END CERTIFICATE-----
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gateway, namespace: cilium-ingress}
+spec:
+  gatewayClassName: cilium
+  tls:
+    backend:
+      clientCertificateRef: {name: cert}
+    frontend:
+      default:
+        validation:
+          caCertificateRefs: [{group: "", kind: ConfigMap, name: ca}, {group: "", kind: ConfigMap, name: absent}]
+  listeners:
+  - name: http
+    protocol: HTTP
+    port: 80
+    hostname: "*.example.com"
+    allowedRoutes: {namespaces: {from: All}}
+  - name: https
+    protocol: HTTPS
+    port: 443
+    hostname: "*.example.com"
+    tls: {certificateRefs: [{name: cert}]}
+    allowedRoutes: {namespaces: {from: All}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: {name: tls, namespace: default}
+spec:
+  targetRefs: [{group: "", kind: Service, name: httpbin}]
+  validation:
+    caCertificateRefs: [{group: "", kind: ConfigMap, name: backend-ca}]
+    hostname: httpbin.internal
+    subjectAltNames:
+    - {type: Hostname, hostname: httpbin.internal}
+    - {type: URI, uri: "spiffe://cluster.local/ns/default/sa/httpbin"}
+)");
+  auto applied = e->Apply(objects);
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  for (const auto& obj : *applied) {
+    ASSERT_NE(obj.outcome, engine::Outcome::kRejected) << obj.key.ToString() << (obj.errors.empty() ? "" : obj.errors[0].field + ": " + obj.errors[0].detail);
+  }
+  const v1::Snapshot& c = Config(*e);
+  ASSERT_EQ(c.gateways_size(), 1);
+  const v1::Gateway& gw = c.gateways(0);
+  ASSERT_TRUE(gw.has_backend_client_certificate());
+  EXPECT_EQ(gw.backend_client_certificate().kind(), "Secret");
+  EXPECT_EQ(gw.backend_client_certificate().namespace_(), "cilium-ingress");
+  EXPECT_EQ(gw.backend_client_certificate().name(), "cert");
+  const v1::Listener* https = nullptr;
+  for (const v1::Listener& l : gw.listeners()) {
+    if (l.name() == "https") https = &l;
+    if (l.name() == "http") {
+      EXPECT_EQ(l.certificates_size(), 0);
+      EXPECT_FALSE(l.has_client_validation());  // frontend validation is for HTTPS
+    }
+  }
+  ASSERT_NE(https, nullptr);
+  ASSERT_EQ(https->certificates_size(), 1);
+  EXPECT_EQ(https->certificates(0).name(), "cert");
+  ASSERT_TRUE(https->has_client_validation());
+  EXPECT_EQ(https->client_validation().mode(), "AllowValidOnly");
+  // "absent" does not resolve: only "ca" is listed.
+  ASSERT_EQ(https->client_validation().ca_certificates_size(), 1);
+  EXPECT_EQ(https->client_validation().ca_certificates(0).kind(), "ConfigMap");
+  EXPECT_EQ(https->client_validation().ca_certificates(0).name(), "ca");
+  // The policy applies to the HTTPRoute's httpbin backend.
+  const v1::Backend* httpbin = nullptr;
+  for (const v1::Route& r : c.routes()) {
+    if (r.name() == "http") httpbin = &r.rules(0).backends(0);
+  }
+  ASSERT_NE(httpbin, nullptr);
+  ASSERT_TRUE(httpbin->has_tls());
+  EXPECT_EQ(httpbin->tls().sni(), "httpbin.internal");
+  ASSERT_EQ(httpbin->tls().ca_certificates_size(), 1);
+  EXPECT_EQ(httpbin->tls().ca_certificates(0).namespace_(), "default");
+  EXPECT_EQ(httpbin->tls().ca_certificates(0).name(), "backend-ca");
+  EXPECT_FALSE(httpbin->tls().system_ca());
+  ASSERT_EQ(httpbin->tls().subject_alt_names_size(), 2);
+  EXPECT_EQ(httpbin->tls().subject_alt_names(0).type(), "Hostname");
+  EXPECT_EQ(httpbin->tls().subject_alt_names(0).value(), "httpbin.internal");
+  EXPECT_EQ(httpbin->tls().subject_alt_names(1).type(), "URI");
+  EXPECT_EQ(httpbin->tls().subject_alt_names(1).value(),
+            "spiffe://cluster.local/ns/default/sa/httpbin");
+  EXPECT_TRUE(httpbin->valid());
+
+  // The decision says how to connect to the backend.
+  auto snap = e->Snapshot();
+  ASSERT_TRUE(snap.ok());
+  route::Request req;
+  req.gateway = (*snap)->FindGateway("cilium-ingress", "gateway");
+  req.port = 80;
+  req.host = "httpbin.example.com";
+  req.method = "GET";
+  req.path = "/get";
+  const std::string json = route::DecisionJson(**snap, req);
+  EXPECT_NE(json.find(R"("tls":{"sni":"httpbin.internal","caCertificates":["ConfigMap default/backend-ca"],"systemCa":false,"subjectAltNames":[["Hostname","httpbin.internal"],["URI","spiffe://cluster.local/ns/default/sa/httpbin"]],"clientCertificate":"Secret cilium-ingress/cert"})"),
+            std::string::npos)
+      << json;
 }
 
 TEST(ParseDurationMs, GatewayApiDurations) {

@@ -190,6 +190,45 @@ def test_rule_whose_backend_is_missing_answers_500() -> None:
     assert d.status == 500 and d.route == "default/filters" and d.rule == 2
 
 
+BACKEND_TLS = """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: httpbin-ca, namespace: default}
+data:
+  ca.crt: |
+    -----BEGIN CERTIFICATE-----
+    MIIBfake
+    -----END CERTIFICATE-----
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: {name: httpbin-tls, namespace: default}
+spec:
+  targetRefs: [{group: "", kind: Service, name: httpbin}]
+  validation:
+    caCertificateRefs: [{group: "", kind: ConfigMap, name: httpbin-ca}]
+    hostname: httpbin.internal
+    subjectAltNames: [{type: URI, uri: "spiffe://td/ns/default/sa/httpbin"}]
+"""
+
+
+def test_backend_tls_policy_names_its_certificates_in_the_decision() -> None:
+    with seed_engine() as engine:
+        assert [r.outcome for r in engine.apply(BACKEND_TLS)] == ["accepted", "accepted"]
+        with engine.snapshot() as snap:
+            d = snap.match(gateway=GW, host="httpbin.example.com", path="/get")
+    assert d.forwarded and d.backend is not None
+    assert d.backend.tls == gwapi.BackendTls(
+        sni="httpbin.internal",
+        ca_certificates=("ConfigMap default/httpbin-ca",),
+        system_ca=False,
+        subject_alt_names=(("URI", "spiffe://td/ns/default/sa/httpbin"),),
+        client_certificate=None,
+    )
+    assert d.backend.tls_sni == "httpbin.internal"
+    assert d.certificates == ()  # the seed's listener is plain HTTP
+
+
 def test_match_rejects_unknown_protocol() -> None:
     with seed_engine() as engine, engine.snapshot() as snap:
         with pytest.raises(ValueError):

@@ -31,10 +31,11 @@ from gwapi import errors as _errors
 from gwapi.errors import *  # noqa: F401,F403  (one class per status code)
 from gwapi.results import OUTCOMES, FieldError, ObjectResult, ObjectStatus, Outcome
 from gwapi.lb import LbRow, LoadBalancer
-from gwapi.snapshot import BackendChoice, Decision, Snapshot
+from gwapi.snapshot import BackendChoice, BackendTls, Decision, Snapshot
 
 __all__ = [
     "BackendChoice",
+    "BackendTls",
     "LbRow",
     "LoadBalancer",
     "Decision",

@@ -47,6 +47,22 @@ class BackendChoice:
     #: The Service's cluster IPs, where a proxy sends the request (the
     #: socket load balancer picks the endpoint); empty when not resolvable.
     cluster_ips: tuple[str, ...] = ()
+    #: Under a BackendTLSPolicy, how the Gateway connects (None otherwise).
+    tls: BackendTls | None = None
+
+
+@dataclass(frozen=True)
+class BackendTls:
+    """How the Gateway originates TLS to a backend; certificates are named
+    ("ConfigMap namespace/name"), never carried."""
+
+    sni: str
+    ca_certificates: tuple[str, ...] = ()
+    system_ca: bool = False
+    #: (type, value) pairs, type "Hostname" or "URI".
+    subject_alt_names: tuple[tuple[str, str], ...] = ()
+    #: The Gateway's client certificate ("Secret namespace/name"), or None.
+    client_certificate: str | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +113,9 @@ class Decision:
     retry: Mapping[str, Any] | None
     #: "Terminate", "Passthrough" or "" for the listener that took the request.
     tls_mode: str
+    #: The listener's certificates ("Secret namespace/name") when it
+    #: terminates TLS.
+    certificates: tuple[str, ...] = ()
 
     @property
     def forwarded(self) -> bool:
@@ -149,6 +168,7 @@ class Decision:
             timeouts=d.get("timeouts"),
             retry=d.get("retry"),
             tls_mode=d.get("tlsMode", ""),
+            certificates=tuple(d.get("certificates", ())),
         )
 
 
@@ -163,6 +183,17 @@ def _backend(b: Mapping[str, Any]) -> BackendChoice:
         app_protocol=b.get("appProtocol", ""),
         tls_sni=b.get("tlsSni"),
         cluster_ips=tuple(b.get("clusterIps", ())),
+        tls=_backend_tls(b["tls"]) if "tls" in b else None,
+    )
+
+
+def _backend_tls(t: Mapping[str, Any]) -> BackendTls:
+    return BackendTls(
+        sni=t.get("sni", ""),
+        ca_certificates=tuple(t.get("caCertificates", ())),
+        system_ca=bool(t.get("systemCa", False)),
+        subject_alt_names=tuple((k, v) for k, v in t.get("subjectAltNames", ())),
+        client_certificate=t.get("clientCertificate"),
     )
 
 

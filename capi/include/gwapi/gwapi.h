@@ -273,8 +273,9 @@ GWAPI_API gwapi_snapshot *gwapi_snapshot_ref(gwapi_snapshot *snapshot);
 GWAPI_API void gwapi_snapshot_free(gwapi_snapshot *snapshot);
 
 /* The snapshot as a serialized gwapi.v1.Snapshot protobuf message
- * (lib/proto/gwapi/v1/snapshot.proto). The caller frees *out with
- * gwapi_string_free(); the bytes are not NUL-terminated text. */
+ * (lib/proto/gwapi/v1/snapshot.proto): the bytes the snapshot keeps, or was
+ * loaded from. The caller frees *out with gwapi_string_free(); the bytes are
+ * not NUL-terminated text. */
 GWAPI_API gwapi_status gwapi_snapshot_serialize(const gwapi_snapshot *snapshot, char **out,
                                                 size_t *out_len, gwapi_error **err);
 /* A snapshot from serialized gwapi.v1.Snapshot bytes, in any process.
@@ -376,7 +377,10 @@ GWAPI_API gwapi_status gwapi_snapshot_backend(const gwapi_snapshot *snapshot, in
 /* The whole decision as JSON, filters applied: route, rule, backend, the
  * rewritten request the backend receives, response header edits, redirect
  * Location, mirrors, CORS answer, timeouts and retry policy (the format is
- * documented in docs/MATCHING.md). Allocates; for tools and tests. Request
+ * documented in docs/MATCHING.md). Allocates; for tools and tests: the
+ * first call parses the snapshot's message and keeps it with the snapshot
+ * (about six times its serialized size), which matching and the readers
+ * above never need. Request
  * strings are echoed byte for byte: bytes that are not UTF-8 come back
  * unchanged, so the JSON is UTF-8 only when the request was. The caller
  * frees *out with gwapi_string_free(). */
