@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/stubs/logging.h"
 #include "lib/engine/engine.h"
 #include "lib/engine/lb_sync.h"
 #include "lib/model/limits.h"
@@ -496,10 +495,10 @@ gwapi_status gwapi_snapshot_load(const char* data, size_t len, gwapi_snapshot** 
   }
   *out = nullptr;
   return Guard(err, [&]() -> gwapi_status {
-    // A malformed message is the caller's error, reported in *err; the
-    // library does not write protobuf's complaints (invalid UTF-8 in a
-    // string field, ...) to the process's stderr.
-    google::protobuf::LogSilencer quiet;
+    if (len > static_cast<size_t>(INT32_MAX)) {  // protobuf's limit, checked before any copy
+      return SetError(err, GWAPI_INVALID_ARGUMENT,
+                      "the bytes are not a serialized gwapi.v1.Snapshot message");
+    }
     auto snap = gwapi::route::Snapshot::Load(std::string(data, len));
     if (!snap.ok()) return FromStatus(snap.status(), err);
     *out = new gwapi_snapshot{std::move(snap).value()};

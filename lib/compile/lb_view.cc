@@ -253,9 +253,11 @@ class Builder {
 
 LbView MakeLbView(const route::Snapshot& snapshot, const LbViewOptions& options) {
   v1::Snapshot config;
-  // Cannot fail: the snapshot's own bytes.
-  config.ParseFromArray(snapshot.Serialized().data(),
-                        static_cast<int>(snapshot.Serialized().size()));
+  if (absl::Status parsed = snapshot.ParseConfig(&config); !parsed.ok()) {
+    LbView view;
+    view.notes.push_back(absl::StrCat(parsed.message(), "; no frontends."));
+    return view;
+  }
   Builder b(snapshot, config, options);
   b.AddGateways();
   b.AddServices();

@@ -81,7 +81,7 @@ std::vector<Condition> ListenerConditions(const ListenerState& l, bool parent_pr
     c.push_back(True("Accepted", "Accepted", absl::StrCat(name, " is accepted.")));
     if (l.TlsBroken()) {
       c.push_back(False("Programmed", "Invalid",
-                        absl::StrCat(name, " cannot serve TLS: ", l.refs_message)));
+                        absl::StrCat(name, " cannot serve TLS: ", l.certificate_problem)));
     } else if (!parent_programmed) {
       c.push_back(False("Programmed", "Pending",
                         absl::StrCat(name, " waits for its Gateway to be programmed.")));

@@ -40,16 +40,16 @@ struct ListenerState {
   std::string refs_reason;       // ResolvedRefs=False reason
   std::string refs_message;
   bool no_valid_ca = false;     // every frontend CA ref is invalid
+  // Why the listener's certificates cannot be served, "" when they can;
+  // checked even when refs_reason already holds another problem.
+  std::string certificate_problem;
   std::string overlapping_tls;  // OverlappingTLSConfig message, "" if none
   int64_t attached_routes = 0;
 
   bool Valid() const { return unsupported_protocol.empty() && conflict_reason.empty(); }
-  // Whether the listener cannot serve TLS: its certificate or every
-  // frontend CA is unusable.
-  bool TlsBroken() const {
-    return no_valid_ca || refs_reason == "InvalidCertificateRef" ||
-           refs_reason == "RefNotPermitted";
-  }
+  // Whether the listener cannot serve TLS: a certificate or every frontend
+  // CA is unusable (some unusable CAs only make ResolvedRefs False).
+  bool TlsBroken() const { return no_valid_ca || !certificate_problem.empty(); }
   // Whether the listener takes the route kind with this RouteKindBit(),
   // from a mask of the supported route kinds made on first use: comparing
   // supported_kinds' strings was a tenth of the route pass (BM_Status_Full).

@@ -64,24 +64,23 @@ void CheckCertificates(const Graph& g, ListenerState* l) {
   const ListenerView& v = *l->view;
   bool terminates = v.protocol == "HTTPS" || (v.protocol == "TLS" && v.tls_mode == "Terminate");
   if (!terminates) return;
+  std::string reason, why;
   if (v.certificate_refs.empty()) {
-    l->refs_reason = "InvalidCertificateRef";
-    l->refs_message = absl::StrCat("Listener \"", v.name,
-                                   "\" terminates TLS but names no certificateRefs; add a "
-                                   "kubernetes.io/tls Secret.");
-    return;
+    reason = "InvalidCertificateRef";
+    why = absl::StrCat("Listener \"", v.name,
+                       "\" terminates TLS but names no certificateRefs; add a "
+                       "kubernetes.io/tls Secret.");
   }
   absl::string_view from_kind = l->set != nullptr ? "ListenerSet" : "Gateway";
-  for (size_t i = 0; i < v.certificate_refs.size(); ++i) {
-    std::string reason;
-    std::string why =
-        CheckTlsSecret(g, v.certificate_refs[i], absl::StrCat("certificateRefs[", i, "]"),
-                       from_kind, l->owner_ns, "InvalidCertificateRef", &reason);
-    if (!why.empty()) {
-      l->refs_reason = reason;
-      l->refs_message = std::move(why);
-      return;
-    }
+  for (size_t i = 0; i < v.certificate_refs.size() && why.empty(); ++i) {
+    why = CheckTlsSecret(g, v.certificate_refs[i], absl::StrCat("certificateRefs[", i, "]"),
+                         from_kind, l->owner_ns, "InvalidCertificateRef", &reason);
+  }
+  if (why.empty()) return;
+  l->certificate_problem = why;
+  if (l->refs_reason.empty()) {  // an earlier problem (route kinds) is reported first
+    l->refs_reason = reason;
+    l->refs_message = std::move(why);
   }
 }
 
@@ -258,7 +257,7 @@ void CheckListener(const Graph& g, ListenerState* l) {
                        op, "\"; use In, NotIn, Exists or DoesNotExist. It admits no routes.");
     }
   }
-  if (l->refs_reason.empty()) CheckCertificates(g, l);
+  CheckCertificates(g, l);
   CheckFrontendValidation(g, l);
 }
 

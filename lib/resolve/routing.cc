@@ -86,23 +86,16 @@ const ServiceView::Port* ServicePortFor(const ServiceView& svc, std::optional<in
 
 CertificateRef CertificateOf(const ObjectRef& r) { return CertificateRef{r.kind, r.ns, r.name}; }
 
-// The listener's TLS references that resolve: its certificates when it
-// terminates TLS, and its frontend client validation (HTTPS listeners of
-// the Gateway itself; ListenerSets have none).
+// A serving listener's TLS references: its certificates when it terminates
+// TLS, and its frontend client validation (HTTPS listeners of the Gateway
+// itself; ListenerSets have none) with the CA refs that resolve.
 void AddListenerTls(const Graph& g, const GatewayState& gw, const ListenerState& l,
                     RoutedListener* out) {
   const ListenerView& v = *l.view;
   const bool terminates = v.protocol == "HTTPS" || (v.protocol == "TLS" && v.tls_mode == "Terminate");
   if (!terminates) return;
-  absl::string_view from_kind = l.set != nullptr ? "ListenerSet" : "Gateway";
-  for (size_t i = 0; i < v.certificate_refs.size(); ++i) {
-    std::string reason;
-    if (CheckTlsSecret(g, v.certificate_refs[i], absl::StrCat("certificateRefs[", i, "]"),
-                       from_kind, l.owner_ns, "InvalidCertificateRef", &reason)
-            .empty()) {
-      out->certificates.push_back(CertificateOf(v.certificate_refs[i]));
-    }
-  }
+  // A serving listener's certificates all resolve (TlsBroken otherwise).
+  for (const ObjectRef& r : v.certificate_refs) out->certificates.push_back(CertificateOf(r));
   if (l.set != nullptr || v.protocol != "HTTPS") return;
   const GatewayView::FrontendValidation* fv = gw.view.FrontendFor(v.port);
   if (fv == nullptr || fv->ca_refs.empty()) return;

@@ -71,7 +71,7 @@ struct RoutedListener {
   std::string hostname;  // "" when unset
   std::string tls_mode;  // Terminate, Passthrough, "" without tls
   // Terminate: the certificateRefs, every one of them resolved (a listener
-  // with an unusable one does not serve).
+  // with an unusable one is not programmed, so not here).
   std::vector<CertificateRef> certificates;
   // HTTPS listeners of a Gateway with spec.tls.frontend validation for
   // their port: the usable caCertificateRefs and the mode

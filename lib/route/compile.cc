@@ -20,6 +20,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "google/protobuf/stubs/logging.h"
 #include "lib/base/status_macros.h"
 #include "lib/route/impl.h"
 #include "lib/route/snapshot.h"
@@ -205,11 +206,14 @@ class Compiler {
     return s_.strings.Add(text);
   }
 
-  // The offset of `text` in the snapshot's name pool, added once.
+  // The offset of `text` in the snapshot's name pool, added once: its
+  // length (4 bytes), its bytes, a NUL (SnapshotImpl::Name reads it back).
   uint32_t PoolName(absl::string_view text) {
     auto [it, inserted] = name_ids_.try_emplace(
         text, static_cast<uint32_t>(s_.names.size()));
     if (inserted) {
+      const uint32_t len = static_cast<uint32_t>(text.size());
+      s_.names.append(reinterpret_cast<const char*>(&len), sizeof(len));
       s_.names.append(text.data(), text.size());
       s_.names.push_back('\0');
     }
@@ -430,8 +434,6 @@ class Compiler {
     s_.backend_names.reserve(2 * total_backends);
     s_.route_names.reserve(2 * cfg.routes_size());
     s_.backend_base.reserve(total_rules);
-    s_.names.push_back('\0');  // offset 0: ""
-    name_ids_.try_emplace(absl::string_view(), 0);
     for (int r = 0; r < cfg.routes_size(); ++r) {
       const v1::Route& route = cfg.routes(r);
       s_.rule_base.push_back(static_cast<uint32_t>(s_.rules.size()));
@@ -479,7 +481,7 @@ class Compiler {
           }
           if (f.has_cors()) info.cors = true;
         }
-        if (NeedsDetail(rule)) {
+        if (!rule.invalid() && NeedsDetail(rule)) {
           info.detail = static_cast<uint32_t>(s_.details.size());
           auto* copy = google::protobuf::Arena::CreateMessage<v1::Rule>(
               &s_.detail_arena);
@@ -851,7 +853,8 @@ absl::Status SnapshotImpl::Compile(const gwapi::v1::Snapshot& config) {
                                static_cast<uint32_t>(offset + length)});
       });
   if (!walked || route_bytes.size() != static_cast<size_t>(config.routes_size())) {
-    return absl::InternalError("the serialized snapshot does not list its routes");
+    return absl::InvalidArgumentError(
+        "the serialized snapshot does not list its routes where protobuf does");
   }
   return Compiler(this, config).Run();
 }
@@ -864,6 +867,9 @@ Snapshot::~Snapshot() = default;
 absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Create(
     const gwapi::v1::Snapshot& config) {
   auto impl = std::make_unique<SnapshotImpl>();
+  // Protobuf logs (to stderr) a string that is not UTF-8; ParseConfig()
+  // reports it to whoever asks.
+  google::protobuf::LogSilencer quiet;
   if (!config.SerializeToString(&impl->serialized)) {
     return absl::InvalidArgumentError("the snapshot message is over 2 GiB");
   }
@@ -881,6 +887,9 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Load(
   google::protobuf::Arena arena(options);
   auto* config =
       google::protobuf::Arena::CreateMessage<gwapi::v1::Snapshot>(&arena);
+  // Malformed bytes are the caller's error, returned; protobuf would also
+  // write its complaint (invalid UTF-8, ...) to stderr.
+  google::protobuf::LogSilencer quiet;
   if (serialized.size() > static_cast<size_t>(INT32_MAX) ||
       !config->ParseFromString(serialized)) {
     return absl::InvalidArgumentError(
@@ -926,6 +935,11 @@ size_t Snapshot::IndexBytes() const {
   bytes += s.rule_base.capacity() * sizeof(uint32_t);
   bytes += s.cum_weights.capacity() * sizeof(uint64_t);
   bytes += s.strings.bytes();
+  bytes += s.names.capacity();
+  bytes += (s.route_names.capacity() + s.backend_names.capacity() +
+            s.backend_base.capacity()) *
+           sizeof(uint32_t);
+  bytes += s.route_bytes.capacity() * sizeof(Range);
   return bytes;
 }
 

@@ -173,6 +173,13 @@ std::string DecisionJson(const Snapshot& snapshot, const Request& request) {
     if (listener->certificates_size() > 0) {
       AppendCertificates(listener->certificates(), o.Key("certificates"));
     }
+    if (listener->has_client_validation()) {
+      JsonObject cv(o.Key("clientValidation"));
+      cv.String("mode", listener->client_validation().mode());
+      AppendCertificates(listener->client_validation().ca_certificates(),
+                         cv.Key("caCertificates"));
+      cv.Close();
+    }
   }
   if (r.route < 0 || r.route >= config.routes_size()) {
     o.Close();

@@ -71,6 +71,8 @@ class SnapshotHolder {
 // The price: a Reader keeps the snapshot it last returned alive until its
 // next Get() or its destruction, so a thread that stops matching for long
 // should drop its Reader (or call Release()).
+// The holder must outlive its Readers (a thread_local Reader must not
+// outlive the engine whose holder it reads).
 // Thread-safety: one Reader per thread; the holder may be shared.
 class SnapshotHolder::Reader {
  public:

@@ -374,8 +374,8 @@ class SnapshotImpl {
   std::vector<Range> route_bytes;
   // The names RouteAt() and BackendAt() lend, each distinct one once and
   // NUL-terminated (the C ABI lends them as C strings): offsets into
-  // `names`, two per route (namespace, name) and two per backend of each
-  // rule in rule order, from backend_base[rule id].
+  // `names` (see Name()), two per route (namespace, name) and two per
+  // backend of each rule in rule order, from backend_base[rule id].
   std::string names;
   std::vector<uint32_t> route_names;
   std::vector<uint32_t> backend_names;
@@ -417,8 +417,13 @@ class SnapshotImpl {
 
   // The id of rule `rule` of route `route` (index in `rules`), or kNone.
   uint32_t RuleId(int32_t route, int32_t rule) const;
+  // A name PoolName added: its length, then its bytes and a NUL. Names may
+  // hold a NUL of their own (a message is not Kubernetes), so the length is
+  // kept rather than found.
   absl::string_view Name(uint32_t offset) const {
-    return absl::string_view(names.c_str() + offset);
+    uint32_t len;
+    std::memcpy(&len, names.data() + offset, sizeof(len));
+    return absl::string_view(names.data() + offset + sizeof(len), len);
   }
   // The bytes of route `route`'s message, or false when out of range.
   bool RouteBytes(int32_t route, absl::string_view* out) const;

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <mutex>
 
+#include "absl/status/status.h"
+#include "google/protobuf/stubs/logging.h"
 #include "gwapi/v1/snapshot.pb.h"
 #include "lib/route/impl.h"
 #include "lib/route/snapshot.h"
@@ -96,11 +98,24 @@ bool Snapshot::BackendAt(int32_t route, int32_t rule, int32_t backend,
 
 absl::string_view Snapshot::Serialized() const { return impl_->serialized; }
 
+absl::Status Snapshot::ParseConfig(v1::Snapshot* out) const {
+  // The bytes came from protobuf's parser or serializer, so this fails only
+  // for a message Create() took with a string that is not UTF-8 (proto3
+  // forbids it; the serializer merely logs it), which the parser refuses.
+  google::protobuf::LogSilencer quiet;
+  if (!out->ParseFromString(impl_->serialized)) {
+    out->Clear();
+    return absl::DataLossError(
+        "the snapshot's message does not parse back: a string field is not "
+        "UTF-8");
+  }
+  return absl::OkStatus();
+}
+
 const v1::Snapshot& Snapshot::config() const {
   std::call_once(impl_->config_once, [this] {
     auto config = std::make_unique<v1::Snapshot>();
-    // Cannot fail: these bytes were parsed or serialized by Create/Load.
-    config->ParseFromString(impl_->serialized);
+    ParseConfig(config.get()).IgnoreError();  // empty on failure, never half
     impl_->config = std::move(config);
   });
   return *impl_->config;

@@ -150,7 +150,8 @@ class SnapshotImpl;
 class Snapshot {
  public:
   // Compiles `config`, keeping it serialized (the caller's message is not
-  // referenced afterwards). A rule whose regex RE2 rejects, or whose match
+  // referenced afterwards). String fields must be UTF-8, as proto3
+  // requires (the engine's messages are); see ParseConfig(). A rule whose regex RE2 rejects, or whose match
   // uses a type the matcher does not know, is not an error: the rule never
   // matches and diagnostics() names it. Fails (InvalidArgument) only on a
   // message that is inconsistent, such as an attachment naming a route that
@@ -197,10 +198,16 @@ class Snapshot {
   // as the snapshot.
   absl::string_view Serialized() const;
 
-  // The same message parsed. Parsed on the first call and then kept for
-  // the snapshot's lifetime, which costs about six times the serialized
-  // bytes: matching and the readers above never need it, so a proxy should
-  // not call it per request. Thread-safe.
+  // The message parsed into *out, which the caller keeps for as long as it
+  // needs it. DataLoss (and *out empty) only when Create() was given a
+  // string field that is not UTF-8, which proto3 forbids and protobuf's
+  // parser refuses.
+  absl::Status ParseConfig(gwapi::v1::Snapshot* out) const;
+
+  // The same, parsed on the first call and then kept for the snapshot's
+  // lifetime, which costs about six times the serialized bytes: matching
+  // and the readers above never need it, so a proxy should not call it per
+  // request. Empty where ParseConfig fails. Thread-safe.
   const gwapi::v1::Snapshot& config() const;
 
   // Rules that never match because they could not be compiled.

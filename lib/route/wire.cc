@@ -1,11 +1,15 @@
-// A minimal protobuf wire-format walker (see wire.h). It only needs the
-// four wire types proto3 writes: varint, 64-bit, length-delimited, 32-bit.
+// A minimal protobuf wire-format walker (see wire.h): varints, fixed 32 and
+// 64-bit values, length-delimited fields, and groups, which proto3 never
+// writes but a parser must skip as unknown fields, as protobuf does.
 #include "lib/route/wire.h"
 
 #include <cstdint>
 
 namespace gwapi::route::wire {
 namespace {
+
+// Protobuf's own default recursion limit for nested groups.
+constexpr int kMaxGroupDepth = 100;
 
 // Reads a base-128 varint at `*pos`; false past the end or beyond 10 bytes.
 bool ReadVarint(absl::string_view data, size_t* pos, uint64_t* out) {
@@ -22,41 +26,72 @@ bool ReadVarint(absl::string_view data, size_t* pos, uint64_t* out) {
   return false;
 }
 
+// Reads a tag: false at malformed bytes or field number 0.
+bool ReadTag(absl::string_view data, size_t* pos, int* field, int* wire_type) {
+  uint64_t tag;
+  if (!ReadVarint(data, pos, &tag) || (tag >> 3) == 0 || (tag >> 3) > 0x1fffffff) {
+    return false;
+  }
+  *field = static_cast<int>(tag >> 3);
+  *wire_type = static_cast<int>(tag & 7);
+  return true;
+}
+
+bool SkipGroup(absl::string_view data, size_t* pos, int field, int depth);
+
+// Skips the value of a field of `wire_type` (not an end-group tag).
+bool SkipValue(absl::string_view data, size_t* pos, int field, int wire_type,
+               int depth) {
+  uint64_t n;
+  switch (wire_type) {
+    case 0:
+      return ReadVarint(data, pos, &n);
+    case 1:
+    case 5:
+      n = wire_type == 1 ? 8 : 4;
+      break;
+    case 2:
+      if (!ReadVarint(data, pos, &n)) return false;
+      break;
+    case 3:
+      return SkipGroup(data, pos, field, depth + 1);
+    default:  // 4 (an end-group without its start), 6, 7
+      return false;
+  }
+  if (n > data.size() - *pos) return false;
+  *pos += static_cast<size_t>(n);
+  return true;
+}
+
+// Skips a group's fields up to its end-group tag, which must name `field`.
+bool SkipGroup(absl::string_view data, size_t* pos, int field, int depth) {
+  if (depth > kMaxGroupDepth) return false;
+  int f, type;
+  while (ReadTag(data, pos, &f, &type)) {
+    if (type == 4) return f == field;
+    if (!SkipValue(data, pos, f, type, depth)) return false;
+  }
+  return false;
+}
+
 }  // namespace
 
 bool Walker::Next() {
   if (!ok_ || pos_ >= data_.size()) return false;
-  uint64_t tag;
-  if (!ReadVarint(data_, &pos_, &tag) || (tag >> 3) == 0 ||
-      (tag >> 3) > 0x1fffffff) {
-    ok_ = false;
-    return false;
-  }
-  field_ = static_cast<int>(tag >> 3);
-  wire_type_ = static_cast<int>(tag & 7);
-  switch (wire_type_) {
-    case 0:
-      ok_ = ReadVarint(data_, &pos_, &varint_);
-      break;
-    case 1:
-    case 5: {
-      const size_t n = wire_type_ == 1 ? 8 : 4;
-      ok_ = data_.size() - pos_ >= n;
-      pos_ += ok_ ? n : 0;
-      break;
+  ok_ = ReadTag(data_, &pos_, &field_, &wire_type_);
+  if (!ok_) return false;
+  if (wire_type_ == 0) {
+    ok_ = ReadVarint(data_, &pos_, &varint_);
+  } else if (wire_type_ == 2) {
+    uint64_t len;
+    ok_ = ReadVarint(data_, &pos_, &len) && len <= data_.size() - pos_;
+    if (ok_) {
+      value_offset_ = pos_;
+      value_length_ = static_cast<size_t>(len);
+      pos_ += value_length_;
     }
-    case 2: {
-      uint64_t len;
-      ok_ = ReadVarint(data_, &pos_, &len) && len <= data_.size() - pos_;
-      if (ok_) {
-        value_offset_ = pos_;
-        value_length_ = static_cast<size_t>(len);
-        pos_ += value_length_;
-      }
-      break;
-    }
-    default:  // groups (3, 4) and reserved types: proto3 never writes them
-      ok_ = false;
+  } else {
+    ok_ = SkipValue(data_, &pos_, field_, wire_type_, 0);
   }
   return ok_;
 }
@@ -79,14 +114,7 @@ uint64_t Varint(absl::string_view message, int field, uint64_t absent) {
   while (w.Next()) {
     if (w.field() == field && w.is_varint()) value = w.varint();
   }
-  return value;
-}
-
-int Count(absl::string_view message, int field) {
-  int n = 0;
-  Walker w(message);
-  while (w.Next()) n += w.field() == field ? 1 : 0;
-  return n;
+  return w.ok() ? value : absent;
 }
 
 }  // namespace gwapi::route::wire

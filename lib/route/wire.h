@@ -21,11 +21,8 @@ bool NthBytes(absl::string_view message, int field, int n,
               absl::string_view* out);
 
 // The last occurrence of varint field `field` (proto3: the value), or
-// `absent` when the field is not there.
+// `absent` when the field is not there or the bytes are malformed.
 uint64_t Varint(absl::string_view message, int field, uint64_t absent);
-
-// How many times field `field` occurs.
-int Count(absl::string_view message, int field);
 
 // Calls f(offset, length) for each occurrence of length-delimited field
 // `field`, with the offset of its contents in `message`. False when the
@@ -35,7 +32,9 @@ bool ForEachBytes(absl::string_view message, int field, F&& f);
 
 // --- Implementation ---------------------------------------------------
 
-// One step of a walk over a message's top-level fields.
+// One step of a walk over a message's top-level fields. Groups (wire types
+// 3 and 4, which proto3 never writes) are skipped whole, as protobuf skips
+// them as unknown fields.
 class Walker {
  public:
   explicit Walker(absl::string_view message) : data_(message) {}

@@ -253,6 +253,85 @@ spec:
       << json;
 }
 
+// What does not resolve is left out, a perPort validation overrides the
+// default for its port only, and a Passthrough listener has no
+// certificates.
+TEST(CompileConfig, TlsReferencesLeaveOutWhatDoesNotResolve) {
+  auto e = testing::ScenarioEngine();
+  auto applied = e->Apply(R"(
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: ca-443, namespace: cilium-ingress}
+data:
+  ca.crt: |
+    -----BEGIN CERTIFICATE-----
+    MIIBfake
+    -----END CERTIFICATE-----
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: cert, namespace: cilium-ingress}
+type: kubernetes.io/tls
+data:
+  tls.crt: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJmYWtlCi0tLS0tRU5EIENFUlRJRklDQVRFLS0tLS0K
+  tls.key: LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JSUJmYWtlCi0tLS0tRU5EIFBSSVZBVEUgS0VZLS0tLS0K
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gateway, namespace: cilium-ingress}
+spec:
+  gatewayClassName: cilium
+  tls:
+    backend:
+      clientCertificateRef: {name: absent}
+    frontend:
+      default:
+        validation:
+          caCertificateRefs: [{group: "", kind: ConfigMap, name: missing-default}]
+      perPort:
+      - port: 443
+        tls:
+          validation:
+            caCertificateRefs: [{group: "", kind: ConfigMap, name: ca-443}]
+            mode: AllowInsecureFallback
+  listeners:
+  - name: https
+    protocol: HTTPS
+    port: 443
+    hostname: "*.example.com"
+    tls: {certificateRefs: [{name: cert}]}
+  - name: passthrough
+    protocol: TLS
+    port: 8443
+    hostname: "*.example.com"
+    tls: {mode: Passthrough}
+)");
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  for (const auto& obj : *applied) {
+    ASSERT_NE(obj.outcome, engine::Outcome::kRejected)
+        << obj.key.ToString() << (obj.errors.empty() ? "" : obj.errors[0].field);
+  }
+  const v1::Snapshot& c = Config(*e);
+  ASSERT_EQ(c.gateways_size(), 1);
+  const v1::Gateway& gw = c.gateways(0);
+  EXPECT_FALSE(gw.has_backend_client_certificate());  // Secret "absent"
+  const v1::Listener* https = nullptr;
+  const v1::Listener* passthrough = nullptr;
+  for (const v1::Listener& l : gw.listeners()) {
+    if (l.name() == "https") https = &l;
+    if (l.name() == "passthrough") passthrough = &l;
+  }
+  ASSERT_NE(https, nullptr);
+  ASSERT_TRUE(https->has_client_validation());
+  EXPECT_EQ(https->client_validation().mode(), "AllowInsecureFallback");
+  ASSERT_EQ(https->client_validation().ca_certificates_size(), 1);
+  EXPECT_EQ(https->client_validation().ca_certificates(0).name(), "ca-443");
+  ASSERT_NE(passthrough, nullptr);
+  EXPECT_EQ(passthrough->tls_mode(), v1::TLS_MODE_PASSTHROUGH);
+  EXPECT_EQ(passthrough->certificates_size(), 0);
+  EXPECT_FALSE(passthrough->has_client_validation());
+}
+
 TEST(ParseDurationMs, GatewayApiDurations) {
   EXPECT_EQ(compile::ParseDurationMs("500ms"), 500);
   EXPECT_EQ(compile::ParseDurationMs("1h2m3s"), 3723000);

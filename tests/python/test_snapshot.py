@@ -229,6 +229,66 @@ def test_backend_tls_policy_names_its_certificates_in_the_decision() -> None:
     assert d.certificates == ()  # the seed's listener is plain HTTP
 
 
+CERT = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJmYWtlCi0tLS0tRU5EIENFUlRJRklDQVRFLS0tLS0K"
+KEY = "LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JSUJmYWtlCi0tLS0tRU5EIFBSSVZBVEUgS0VZLS0tLS0K"
+
+HTTPS_GATEWAY = f"""\
+apiVersion: v1
+kind: Secret
+metadata: {{name: cert, namespace: cilium-ingress}}
+type: kubernetes.io/tls
+data: {{tls.crt: {CERT}, tls.key: {KEY}}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {{name: client-ca, namespace: cilium-ingress}}
+data:
+  ca.crt: |
+    -----BEGIN CERTIFICATE-----
+    MIIBfake
+    -----END CERTIFICATE-----
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {{name: gateway, namespace: cilium-ingress}}
+spec:
+  gatewayClassName: cilium
+  tls:
+    backend:
+      clientCertificateRef: {{name: cert}}
+    frontend:
+      default:
+        validation:
+          caCertificateRefs: [{{group: "", kind: ConfigMap, name: client-ca}}]
+          mode: AllowInsecureFallback
+  listeners:
+  - name: https
+    protocol: HTTPS
+    port: 443
+    hostname: "*.example.com"
+    tls: {{certificateRefs: [{{name: cert}}]}}
+    allowedRoutes: {{namespaces: {{from: All}}}}
+"""
+
+
+def test_https_listener_and_gateway_client_certificate_in_the_decision() -> None:
+    with seed_engine() as engine:
+        results = engine.apply(HTTPS_GATEWAY + "---\n" + BACKEND_TLS)
+        assert all(r.outcome == "accepted" for r in results), results
+        with engine.snapshot() as snap:
+            d = snap.match(
+                gateway=GW, port=443, protocol="HTTPS", sni="httpbin.example.com",
+                host="httpbin.example.com", path="/get",
+            )
+    assert d.forwarded and d.backend is not None and d.backend.tls is not None
+    assert d.certificates == ("Secret cilium-ingress/cert",)
+    assert d.client_validation == {
+        "mode": "AllowInsecureFallback",
+        "caCertificates": ["ConfigMap cilium-ingress/client-ca"],
+    }
+    assert d.backend.tls.client_certificate == "Secret cilium-ingress/cert"
+
+
 def test_match_rejects_unknown_protocol() -> None:
     with seed_engine() as engine, engine.snapshot() as snap:
         with pytest.raises(ValueError):

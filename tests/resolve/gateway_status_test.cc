@@ -321,6 +321,57 @@ TEST(ListenerTls, NonTlsSecretIsInvalidCertificateRef) {
   EXPECT_TRUE(absl::StrContains(msg, "kubernetes.io/tls")) << msg;
 }
 
+// The certificate is checked even when the listener has another
+// reference problem first: an unusable certificate must not be served.
+TEST(ListenerTls, MissingSecretIsCaughtBehindInvalidRouteKinds) {
+  auto e = NewEngine();
+  Apply(e.get(), Gateway("gw", R"(  - name: https
+    protocol: HTTPS
+    port: 443
+    tls:
+      certificateRefs: [{name: absent}]
+    allowedRoutes:
+      kinds: [{kind: HTTPRoute}, {kind: TCPRoute}]
+)"));
+  model::Value st = StatusOf(e.get(), "Gateway", "infra", "gw");
+  const model::Value* lc = ListenerConditions(st, "https");
+  EXPECT_EQ(Cond(lc, "ResolvedRefs"), "False/InvalidRouteKinds");
+  EXPECT_EQ(Cond(lc, "Programmed"), "False/Invalid");
+  std::string msg(testing::FindCondition(lc, "Programmed")->GetString("message"));
+  EXPECT_TRUE(absl::StrContains(msg, "infra/absent does not exist")) << msg;
+}
+
+// spec.tls.frontend caCertificateRefs: some unusable ones make ResolvedRefs
+// False; only when none is usable is the listener not accepted.
+TEST(ListenerTls, SomeUnusableFrontendCasLeaveTheListenerProgrammed) {
+  auto e = NewEngine();
+  Apply(e.get(), Secret("infra", "cert", "kubernetes.io/tls"));
+  Apply(e.get(), R"(
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: ca, namespace: infra}
+data:
+  ca.crt: |
+    -----BEGIN CERTIFICATE-----
+    MIIBfake
+    -----END CERTIFICATE-----
+)");
+  const std::string frontend = R"(  tls:
+    frontend:
+      default:
+        validation:
+          caCertificateRefs:
+          - {group: "", kind: ConfigMap, name: ca}
+          - {group: "", kind: ConfigMap, name: ca, namespace: elsewhere}
+)";
+  Apply(e.get(), Gateway("gw", HttpsListener("infra", "cert"), frontend));
+  model::Value st = StatusOf(e.get(), "Gateway", "infra", "gw");
+  const model::Value* lc = ListenerConditions(st, "https");
+  EXPECT_EQ(Cond(lc, "ResolvedRefs"), "False/RefNotPermitted");
+  EXPECT_EQ(Cond(lc, "Accepted"), "True/Accepted");
+  EXPECT_EQ(Cond(lc, "Programmed"), "True/Programmed");
+}
+
 TEST(ListenerTls, ValidTlsSecretResolves) {
   auto e = NewEngine();
   Apply(e.get(), Secret("infra", "cert", "kubernetes.io/tls"));

@@ -116,6 +116,9 @@ class Decision:
     #: The listener's certificates ("Secret namespace/name") when it
     #: terminates TLS.
     certificates: tuple[str, ...] = ()
+    #: The listener's client certificate validation, {"mode": ...,
+    #: "caCertificates": [...]}, or None.
+    client_validation: Mapping[str, Any] | None = None
 
     @property
     def forwarded(self) -> bool:
@@ -169,6 +172,7 @@ class Decision:
             retry=d.get("retry"),
             tls_mode=d.get("tlsMode", ""),
             certificates=tuple(d.get("certificates", ())),
+            client_validation=d.get("clientValidation"),
         )
 
 
