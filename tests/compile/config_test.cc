@@ -124,34 +124,10 @@ TEST(CompileConfig, SnapshotIsRepublishedOnlyWhenTheStoreChanges) {
 // those that resolve), the frontend client validation, the Gateway's
 // backend client certificate, and a BackendTLSPolicy's CAs and names.
 TEST(CompileConfig, TlsReferencesByName) {
-  constexpr char kCrt[] =
-      "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJmYWtlCi0tLS0tRU5EIENFUlRJRklDQVRFLS0tLS0K";
-  constexpr char kKey[] =
-      "LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JSUJmYWtlCi0tLS0tRU5EIFBSSVZBVEUgS0VZLS0tLS0K";
   auto e = testing::ScenarioEngine();
-  const std::string secret = absl::StrCat(
-      "apiVersion: v1\nkind: Secret\nmetadata: {name: cert, namespace: cilium-ingress}\n"
-      "type: kubernetes.io/tls\ndata:\n  tls.crt: ",
-      kCrt, "\n  tls.key: ", kKey, "\n");
-  const std::string objects = absl::StrCat(secret, R"(---
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: ca, namespace: cilium-ingress}
-data:
-  ca.crt: |
-    -----BEGIN CERTIFICATE-----
-    MIIBfake
-    -----END CERTIFICATE-----
----
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: backend-ca, namespace: default}
-data:
-  ca.crt: |
-    -----BEGIN CERTIFICATE-----
-    MIIBfake
-    -----END CERTIFICATE-----
----
+  const std::string objects = absl::StrCat(
+      testing::TlsSecret("cilium-ingress", "cert"), testing::CaConfigMap("cilium-ingress", "ca"),
+      testing::CaConfigMap("default", "backend-ca"), R"(
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {name: gateway, namespace: cilium-ingress}
@@ -189,11 +165,7 @@ spec:
     - {type: Hostname, hostname: httpbin.internal}
     - {type: URI, uri: "spiffe://cluster.local/ns/default/sa/httpbin"}
 )");
-  auto applied = e->Apply(objects);
-  ASSERT_TRUE(applied.ok()) << applied.status();
-  for (const auto& obj : *applied) {
-    ASSERT_NE(obj.outcome, engine::Outcome::kRejected) << obj.key.ToString() << (obj.errors.empty() ? "" : obj.errors[0].field + ": " + obj.errors[0].detail);
-  }
+  testing::ApplyAll(*e, objects);
   const v1::Snapshot& c = Config(*e);
   ASSERT_EQ(c.gateways_size(), 1);
   const v1::Gateway& gw = c.gateways(0);
@@ -258,24 +230,8 @@ spec:
 // certificates.
 TEST(CompileConfig, TlsReferencesLeaveOutWhatDoesNotResolve) {
   auto e = testing::ScenarioEngine();
-  auto applied = e->Apply(R"(
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: ca-443, namespace: cilium-ingress}
-data:
-  ca.crt: |
-    -----BEGIN CERTIFICATE-----
-    MIIBfake
-    -----END CERTIFICATE-----
----
-apiVersion: v1
-kind: Secret
-metadata: {name: cert, namespace: cilium-ingress}
-type: kubernetes.io/tls
-data:
-  tls.crt: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJmYWtlCi0tLS0tRU5EIENFUlRJRklDQVRFLS0tLS0K
-  tls.key: LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JSUJmYWtlCi0tLS0tRU5EIFBSSVZBVEUgS0VZLS0tLS0K
----
+  testing::ApplyAll(*e, absl::StrCat(testing::CaConfigMap("cilium-ingress", "ca-443"),
+                                     testing::TlsSecret("cilium-ingress", "cert"), R"(
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {name: gateway, namespace: cilium-ingress}
@@ -305,12 +261,7 @@ spec:
     port: 8443
     hostname: "*.example.com"
     tls: {mode: Passthrough}
-)");
-  ASSERT_TRUE(applied.ok()) << applied.status();
-  for (const auto& obj : *applied) {
-    ASSERT_NE(obj.outcome, engine::Outcome::kRejected)
-        << obj.key.ToString() << (obj.errors.empty() ? "" : obj.errors[0].field);
-  }
+)"));
   const v1::Snapshot& c = Config(*e);
   ASSERT_EQ(c.gateways_size(), 1);
   const v1::Gateway& gw = c.gateways(0);

@@ -4,6 +4,10 @@
 #define GWAPI_TESTS_COMPILE_SCENARIO_H_
 
 #include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 
 #include "gtest/gtest.h"
 #include "lib/engine/engine.h"
@@ -79,6 +83,35 @@ spec:
   rules:
   - backendRefs: [{name: httpbin, port: 8000, weight: 3}]
 )";
+
+// A kubernetes.io/tls Secret whose data looks like PEM (what the status
+// checks ask of a certificate).
+inline std::string TlsSecret(absl::string_view ns, absl::string_view name) {
+  return absl::StrCat(
+      "apiVersion: v1\nkind: Secret\nmetadata: {name: ", name, ", namespace: ", ns,
+      "}\ntype: kubernetes.io/tls\ndata:\n"
+      "  tls.crt: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUJmYWtlCi0tLS0tRU5EIENFUlRJRklDQVRFLS0tLS0K\n"
+      "  tls.key: LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JSUJmYWtlCi0tLS0tRU5EIFBSSVZBVEUgS0VZLS0tLS0K\n"
+      "---\n");
+}
+
+// A ConfigMap holding a PEM ca.crt.
+inline std::string CaConfigMap(absl::string_view ns, absl::string_view name) {
+  return absl::StrCat("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ", name,
+                      ", namespace: ", ns,
+                      "}\ndata:\n  ca.crt: |\n    -----BEGIN CERTIFICATE-----\n    MIIBfake\n"
+                      "    -----END CERTIFICATE-----\n---\n");
+}
+
+// Applies `yaml`; every object must be stored.
+inline void ApplyAll(engine::Engine& e, absl::string_view yaml) {
+  auto applied = e.Apply(yaml);
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  for (const auto& obj : *applied) {
+    ASSERT_NE(obj.outcome, engine::Outcome::kRejected)
+        << obj.key.ToString() << (obj.errors.empty() ? "" : obj.errors[0].field);
+  }
+}
 
 inline std::unique_ptr<engine::Engine> ScenarioEngine() {
   engine::EngineOptions o;

@@ -190,16 +190,22 @@ def test_rule_whose_backend_is_missing_answers_500() -> None:
     assert d.status == 500 and d.route == "default/filters" and d.rule == 2
 
 
-BACKEND_TLS = """\
+def ca_config_map(namespace: str, name: str) -> str:
+    """A ConfigMap holding a PEM ca.crt, as a YAML document and separator."""
+    return f"""\
 apiVersion: v1
 kind: ConfigMap
-metadata: {name: httpbin-ca, namespace: default}
+metadata: {{name: {name}, namespace: {namespace}}}
 data:
   ca.crt: |
     -----BEGIN CERTIFICATE-----
     MIIBfake
     -----END CERTIFICATE-----
 ---
+"""
+
+
+BACKEND_TLS = ca_config_map("default", "httpbin-ca") + """\
 apiVersion: gateway.networking.k8s.io/v1
 kind: BackendTLSPolicy
 metadata: {name: httpbin-tls, namespace: default}
@@ -239,15 +245,7 @@ metadata: {{name: cert, namespace: cilium-ingress}}
 type: kubernetes.io/tls
 data: {{tls.crt: {CERT}, tls.key: {KEY}}}
 ---
-apiVersion: v1
-kind: ConfigMap
-metadata: {{name: client-ca, namespace: cilium-ingress}}
-data:
-  ca.crt: |
-    -----BEGIN CERTIFICATE-----
-    MIIBfake
-    -----END CERTIFICATE-----
----
+{ca_config_map("cilium-ingress", "client-ca")}\
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {{name: gateway, namespace: cilium-ingress}}
