@@ -19,7 +19,6 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "google/protobuf/stubs/logging.h"
 #include "lib/base/status_macros.h"
 #include "lib/route/impl.h"
@@ -645,12 +644,7 @@ class Compiler {
     auto [it, inserted] = node_ids_.try_emplace(std::make_pair(t, prefix),
                                                 kNone);
     if (!inserted) return it->second;
-    uint64_t h = HashRoot();
-    size_t depth = 0;
-    for (absl::string_view seg : absl::StrSplit(prefix.substr(1), '/')) {
-      h = HashCombine(h, HashBytes(seg));
-      ++depth;
-    }
+    const size_t depth = std::count(prefix.begin(), prefix.end(), '/');
     Table& table = s_.tables[t];
     table.max_depth = std::max<uint16_t>(table.max_depth, depth);
     if (depths_.size() <= t) depths_.resize(s_.tables.size(), 0);
@@ -658,7 +652,7 @@ class Compiler {
     it->second = static_cast<uint32_t>(nodes_.size());
     nodes_.emplace_back();
     PendingSlot slot;
-    slot.key = IndexKey(kTagPrefix, t, h);
+    slot.key = IndexKey(kTagPrefix, t, HashText(prefix));
     slot.text = prefix;
     slot.owner = t;
     slot.node = it->second;

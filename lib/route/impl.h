@@ -158,55 +158,61 @@ inline uint64_t Mix64(uint64_t x) {
   return x;
 }
 
-// The seeded, unfinalized hash of `text`: eight bytes per multiply, inline,
-// since it runs once per host and per path segment of every request
-// (BM_Match_*_DeepHit). HashCombine and HashText finish it.
-inline uint64_t HashBytes(absl::string_view text) {
-  uint64_t h = kHashSeed ^ (text.size() * 0x9e3779b97f4a7c15ULL);
-  const char* p = text.data();
-  size_t n = text.size();
-  while (n >= 8) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    h = (h ^ w) * 0x9fb21c651e98df25ULL;
-    h ^= h >> 29;
-    p += 8;
-    n -= 8;
+// The n <= 8 bytes at p as a little-endian word, zero-extended, without a
+// variable-length memcpy (a libc call): two overlapping 4-byte loads, or
+// three single bytes.
+inline uint64_t LoadUpTo8(const char* p, size_t n) {
+  if (n >= 4) {
+    uint32_t a, b;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&b, p + n - 4, 4);
+    return a | (static_cast<uint64_t>(b) << (8 * (n - 4)));
   }
-  if (n > 0) {
-    // The tail without a variable-length memcpy (a libc call): two
-    // overlapping 4-byte loads, or three single bytes.
-    uint64_t w;
-    if (n >= 4) {
-      uint32_t a, b;
-      std::memcpy(&a, p, 4);
-      std::memcpy(&b, p + n - 4, 4);
-      w = (static_cast<uint64_t>(a) << 32) | b;
-    } else {
-      w = (static_cast<uint64_t>(static_cast<unsigned char>(p[0])) << 16) |
-          (static_cast<uint64_t>(static_cast<unsigned char>(p[n >> 1])) << 8) |
-          static_cast<unsigned char>(p[n - 1]);
-    }
-    h = (h ^ w) * 0x9fb21c651e98df25ULL;
-    h ^= h >> 29;
-  }
-  return h;
+  if (n == 0) return 0;
+  const auto byte = [&](size_t i) {
+    return static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+  };
+  return byte(0) | byte(n >> 1) | byte(n - 1);
 }
 
-// The finished hash of a whole text (a host name, an exact path).
+// Text hashing: one running state over the text's 8-byte words, finished
+// with its length. For a request's path, the hash of every prefix that
+// ends before a '/' (PathPrefix nodes) and of the whole path (Exact) comes
+// out of a single pass (BM_Match_*: hashing each segment again, plus the
+// whole path, was a sixth of a match). The compiler keys with HashText, the
+// matcher also with PathHashes (match.cc), which must compute the same
+// function.
+inline uint64_t TextAbsorb(uint64_t state, uint64_t word) {
+  state = (state ^ word) * 0x9fb21c651e98df25ULL;
+  return state ^ (state >> 29);
+}
+
+// The finished hash of p[0, len), given `state` after its len / 8 whole
+// words. The partial word (zero when len % 8 == 0) comes from the 8 bytes
+// that end at len, shifted without a branch on len % 8, which is random
+// from one prefix to the next (BM_Match_*: a mispredicted branch each).
+inline uint64_t TextFinish(uint64_t state, const char* p, size_t len) {
+  uint64_t tail;
+  if (len >= 8) {
+    std::memcpy(&tail, p + len - 8, 8);
+    tail = (tail >> 1) >> (63 - 8 * (len & 7));
+  } else {
+    tail = LoadUpTo8(p, len);
+  }
+  return Mix64(TextAbsorb(state, tail) + len);
+}
+
+// The hash of a whole text: a host name, a path, a trimmed PathPrefix.
 inline uint64_t HashText(absl::string_view text) {
-  return Mix64(HashBytes(text));
+  uint64_t state = kHashSeed;
+  size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, text.data() + i, 8);
+    state = TextAbsorb(state, w);
+  }
+  return TextFinish(state, text.data(), text.size());
 }
-
-// The hash of a prefix extended by one more path segment (HashBytes of it).
-inline uint64_t HashCombine(uint64_t prefix, uint64_t segment) {
-  return Mix64(prefix * 0x9e3779b97f4a7c15ULL + segment);
-}
-
-// The hash of the root prefix "/", Mix64(kHashSeed + 0x5bd1e995), computed
-// once per process (index.cc) rather than once per request.
-extern const uint64_t kHashRoot;
-inline uint64_t HashRoot() { return kHashRoot; }
 
 // What IndexKey mixes in for `tag` and `owner`: it only has to differ
 // between (tag, owner) pairs, since the hash it is XORed with is already
@@ -286,6 +292,23 @@ enum TableFlags : uint32_t {
   kTableHasRoot = 1u << 18,
 };
 
+// The allocator of FlatIndex's slots: an array of 8 MiB or more is aligned
+// to 2 MiB and advised into transparent huge pages before it is touched.
+// Probes land anywhere in it, and at 100,000 routes (16 MiB of slots) a
+// probe with 4 KiB pages also missed the TLB (BM_Match_*/100000).
+template <typename T>
+struct HugePageAllocator {
+  using value_type = T;
+  HugePageAllocator() = default;
+  template <typename U>
+  HugePageAllocator(const HugePageAllocator<U>&) {}
+  T* allocate(size_t n);
+  void deallocate(T* p, size_t n);
+  friend bool operator==(const HugePageAllocator&, const HugePageAllocator&) {
+    return true;
+  }
+};
+
 // Open addressing from 64-bit keys to IndexSlots, linear probing, at most
 // half full: a lookup usually reads one slot and then the slot's text, where
 // the absl::flat_hash_map keyed by string views it replaced cost two to
@@ -316,7 +339,7 @@ class FlatIndex {
   size_t bytes() const { return slots_.capacity() * sizeof(IndexSlot); }
 
  private:
-  std::vector<IndexSlot> slots_;
+  std::vector<IndexSlot, HugePageAllocator<IndexSlot>> slots_;
   size_t mask_ = 0;
 };
 

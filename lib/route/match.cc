@@ -44,34 +44,58 @@ bool IsPreflight(const Request& request);
 
 }  // namespace
 
-// The hashes of a request path's prefixes ("/a", "/a/b", ...), computed
-// once per request and only as deep as a table asks.
+// The hashes of a request path's prefixes ("/a", "/a/b", ...) and of the
+// whole path, computed once per request, in one pass over the path's words
+// (HashText), and only as far as a table asks.
 struct PathHashes {
-  // Extends `hashes` to cover `depth` segments (or all the path has).
-  void ExtendTo(size_t depth) {
-    while (count < depth && !done) {
-      if (count >= num_slashes) {
-        done = true;
-        break;
-      }
-      const size_t begin = slashes[count] + 1;
-      const size_t end =
-          count + 1 < num_slashes ? slashes[count + 1] : path.size();
-      if (end == begin) {  // the trailing slash (ScanPath refuses "//")
-        done = true;
-        break;
-      }
-      last = HashCombine(last, HashBytes(path.substr(begin, end - begin)));
-      hashes[count++] = last;
+  // Takes the path whose slashes ScanTarget recorded.
+  void Start(absl::string_view p) {
+    path = p;
+    if (num_slashes <= kMaxPrefixDepth) {
+      // The end of the last prefix; a trailing slash starts none.
+      slashes[num_slashes] = static_cast<uint32_t>(p.size());
+      prefixes = num_slashes - (slashes[num_slashes - 1] + 1 == p.size());
+    } else {
+      prefixes = kMaxPrefixDepth;
     }
   }
+  // Extends `hashes` to cover `depth` segments (or all the path has).
+  void ExtendTo(size_t depth) {
+    const size_t last = std::min(depth, prefixes);
+    for (; count < last; ++count) hashes[count] = HashTo(slashes[count + 1]);
+  }
+  // The hash of the whole path (Exact). It leaves `state` where it is, so
+  // that a later ExtendTo can still finish shorter prefixes.
+  uint64_t Whole() const {
+    uint64_t s = state;
+    for (size_t i = absorbed; i + 8 <= path.size(); i += 8) {
+      s = TextAbsorb(s, LoadWord(i));
+    }
+    return TextFinish(s, path.data(), path.size());
+  }
+
+  uint64_t LoadWord(size_t at) const {
+    uint64_t w;
+    std::memcpy(&w, path.data() + at, 8);
+    return w;
+  }
+
+  // HashText(path.substr(0, end)); `end` never decreases between calls.
+  uint64_t HashTo(size_t end) {
+    for (; absorbed + 8 <= end; absorbed += 8) {
+      state = TextAbsorb(state, LoadWord(absorbed));
+    }
+    return TextFinish(state, path.data(), end);
+  }
+
   absl::string_view path;
   size_t num_slashes = 0;
+  size_t prefixes = 0;  // how many prefixes the path has
   size_t count = 0;
-  bool done = false;
-  uint64_t last = HashRoot();
-  // Offsets of the path's slashes; one more than the deepest prefix so that
-  // the last indexed segment has its end.
+  size_t absorbed = 0;  // bytes of `path` in `state`, a multiple of 8
+  uint64_t state = kHashSeed;
+  // Offsets of the path's slashes, then the path's end: prefix d ends at
+  // slashes[d] (ScanTarget refuses "//").
   uint32_t slashes[kMaxPrefixDepth + 1];
   uint64_t hashes[kMaxPrefixDepth];
 };
@@ -111,6 +135,8 @@ bool SnapshotImpl::ForEachHost(const HostSet& set, absl::string_view name,
 
 uint32_t SnapshotImpl::SelectListener(const HostSet& set,
                                       const HostName& host) const {
+  // The common port: listeners without a hostname only, nothing to probe.
+  if (!set.has_exact && !set.has_wildcard) return set.any;
   uint32_t out = kNone;
   ForEachHost(set, host.name, host.is_name, [&](uint32_t l, uint32_t) {
     out = l;
@@ -243,7 +269,7 @@ const Candidate* SnapshotImpl::MatchTable(uint32_t table_id, uint32_t flags,
   uint64_t method = 0;
   const bool method_packable = request.method.size() <= sizeof(method);
   if (method_packable) {
-    std::memcpy(&method, request.method.data(), request.method.size());
+    method = LoadUpTo8(request.method.data(), request.method.size());
   }
   auto fits = [&](const Candidate& c) {
     if (c.method_len != 0 &&
@@ -275,7 +301,7 @@ const Candidate* SnapshotImpl::MatchTable(uint32_t table_id, uint32_t flags,
   }
   uint64_t exact_key = 0;
   if (flags & kTableHasExact) {
-    exact_key = IndexKey(kTagExactPath, table_id, HashText(path));
+    exact_key = IndexKey(kTagExactPath, table_id, hashes->Whole());
     index.Prefetch(exact_key);
   }
   const uint64_t prefix_salt = KeySalt(kTagPrefix, table_id);
@@ -343,7 +369,7 @@ void SnapshotImpl::MatchHttp(const Request& request, uint32_t listener,
     result->status = 400;
     return;
   }
-  hashes.path = path;
+  hashes.Start(path);
   const CompiledListener& cl = listeners[listener];
   const Candidate* found = nullptr;
   ForEachHost(cl.http, host, host_is_name, [&](uint32_t t, uint32_t flags) {

@@ -1,6 +1,7 @@
 #include "lib/route/text.h"
 
 #include <cstdint>
+#include <cstring>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -81,7 +82,7 @@ HostName NormalizeHost(absl::string_view host, char* buf) {
   size_t end = limit;
   bool all_numeric = true;
 #if defined(__SSE2__)
-  if (limit >= 16) {
+  if (limit >= 8) {
     const __m128i upper_lo = _mm_set1_epi8('A' - 1);
     const __m128i upper_hi = _mm_set1_epi8('Z' + 1);
     const __m128i lower_lo = _mm_set1_epi8('a' - 1);
@@ -92,9 +93,21 @@ HostName NormalizeHost(absl::string_view host, char* buf) {
     const __m128i dash = _mm_set1_epi8('-');
     const __m128i case_bit = _mm_set1_epi8(0x20);
     // Blocks of 16; the last one overlaps the one before it (rewriting the
-    // same bytes), so that no byte loop is needed for the tail.
+    // same bytes), so that no byte loop is needed for the tail. A name of 8
+    // to 15 bytes is one block from two overlapping loads, zero past its
+    // end, where the zero bytes stop it as a byte outside the set would
+    // (BM_Match_FewHosts: "api.example.com" went through the byte loop).
     for (size_t i = 0;;) {
-      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+      __m128i v;
+      if (limit < 16) {
+        uint64_t lo, hi;
+        std::memcpy(&lo, p, 8);
+        std::memcpy(&hi, p + limit - 8, 8);
+        hi = limit > 8 ? hi >> (8 * (16 - limit)) : 0;
+        v = _mm_set_epi64x(static_cast<int64_t>(hi), static_cast<int64_t>(lo));
+      } else {
+        v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+      }
       // Signed compares: bytes >= 0x80 are negative and fall in no range.
       const __m128i is_upper = _mm_and_si128(_mm_cmpgt_epi8(v, upper_lo),
                                              _mm_cmplt_epi8(v, upper_hi));
@@ -185,21 +198,15 @@ struct PathByteTable {
 };
 constexpr PathByteTable kPathBytes;
 
-// What ScanPath does at a byte that is not plain: false refuses the path,
-// and *stop is set where a '?' ends it (only when kTarget).
+// What ScanPath does at a byte that is neither plain, '/' nor (in a
+// target) '?', which ScanImpl handles itself: false refuses the path.
 template <bool kTarget>
-__attribute__((always_inline)) inline bool PathSpecial(const char* p, size_t n, size_t i, uint32_t* slashes,
-                        size_t cap, size_t* count, bool* stop) {
+__attribute__((always_inline)) inline bool PathSpecial(const char* p, size_t n,
+                                                      size_t i) {
   switch (kPathBytes.cls[static_cast<unsigned char>(p[i])]) {
     case kPlain:
-      return true;
-    case kQuery:
-      if (kTarget) *stop = true;
-      return true;
     case kSlash:
-      // An empty segment is allowed only as the trailing slash.
-      if (p[i - 1] == '/') return false;
-      if (*count < cap) slashes[(*count)++] = static_cast<uint32_t>(i);
+    case kQuery:  // plain in a path alone
       return true;
     case kDot: {
       // "." or ".." as a whole segment (the path ends at n, or at '?').
@@ -233,76 +240,112 @@ bool ScanImpl(absl::string_view text, uint32_t* slashes, size_t cap,
   // Kept in a register: stores to `slashes` could alias `*count_out`.
   size_t count = 0;
   if (cap > 0) slashes[count++] = 0;
-  // One byte that is not plain; false refuses the path. '/' and '?', the
-  // common ones, are handled here, the rest in PathSpecial.
-  bool stop = false;
-  auto special = [&](size_t at) __attribute__((always_inline)) {
-    const char c = p[at];
-    if (c == '/') {
-      // An empty segment is allowed only as the trailing slash.
-      if (p[at - 1] == '/') return false;
-      if (count < cap) slashes[count++] = static_cast<uint32_t>(at);
-      return true;
-    }
-    if (kTarget && c == '?') {
-      stop = true;
-      *path_len = at;
-      return true;
-    }
-    size_t unused = 0;
-    return PathSpecial<kTarget>(p, n, at, nullptr, 0, &unused, &stop);
-  };
   size_t i = 1;
-  bool ok = true;
 #if defined(__SSE2__)
-  // Sixteen bytes at a time: a mask of the bytes that need a look ('/',
-  // '%', '.', '?', '\\', '#', DEL and everything up to space), then only
-  // those; the tail is one more block that overlaps the last, with the
-  // bytes already seen masked off (BM_Match_*: the byte-at-a-time loop was
-  // an eighth of a match).
-  const __m128i slash = _mm_set1_epi8('/');
-  const __m128i percent = _mm_set1_epi8('%');
-  const __m128i dot = _mm_set1_epi8('.');
-  const __m128i question = _mm_set1_epi8(kTarget ? '?' : '/');
-  const __m128i backslash = _mm_set1_epi8('\\');
-  const __m128i hash = _mm_set1_epi8('#');
-  const __m128i del = _mm_set1_epi8(0x7f);
-  const __m128i space = _mm_set1_epi8(0x20);
-  if (n >= 17) {
-    while (ok && !stop && i < n) {
-      const size_t at0 = i + 16 <= n ? i : n - 16;
-      const __m128i v =
-          _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at0));
+  // Sixteen bytes at a time. '/' and '?', the common special bytes, are
+  // handled from their masks: "//" is a slash whose previous byte is one,
+  // and the bytes from the first '?' on are the query. The rarer bytes that
+  // need a look ('%', '.', '\\', '#', DEL and everything up to space) go to
+  // PathSpecial. A target of 8 to 16 bytes is one block built from two
+  // overlapping loads, zero beyond its end; a longer one ends with a block
+  // that overlaps the one before it, its bytes already seen masked off
+  // (BM_Match_*: a byte loop, then a call per slash, were a sixth of a
+  // match).
+  if (n >= 8) {
+    const __m128i slash = _mm_set1_epi8('/');
+    const __m128i percent = _mm_set1_epi8('%');
+    const __m128i dot = _mm_set1_epi8('.');
+    const __m128i question = _mm_set1_epi8('?');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    const __m128i hash = _mm_set1_epi8('#');
+    const __m128i del = _mm_set1_epi8(0x7f);
+    const __m128i space = _mm_set1_epi8(0x20);
+    bool stop = false;
+    while (i < n) {
+      size_t at0;
+      __m128i v, prev;
+      unsigned fresh;
+      if (n <= 16) {
+        uint64_t lo, hi;
+        std::memcpy(&lo, p, 8);
+        std::memcpy(&hi, p + n - 8, 8);
+        hi = n > 8 ? hi >> (8 * (16 - n)) : 0;
+        v = _mm_set_epi64x(static_cast<int64_t>(hi), static_cast<int64_t>(lo));
+        prev = _mm_slli_si128(v, 1);
+        at0 = 0;
+        fresh = ((1u << n) - 1) & ~1u;
+      } else {
+        at0 = i + 16 <= n ? i : n - 16;
+        v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at0));
+        prev = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at0 - 1));
+        fresh = 0xffffu & ~((1u << (i - at0)) - 1);
+      }
+      const __m128i is_slash = _mm_cmpeq_epi8(v, slash);
+      unsigned slashes_m =
+          static_cast<unsigned>(_mm_movemask_epi8(is_slash)) & fresh;
+      const __m128i is_doubled =
+          _mm_and_si128(is_slash, _mm_cmpeq_epi8(prev, slash));
+      unsigned doubled =
+          static_cast<unsigned>(_mm_movemask_epi8(is_doubled)) & fresh;
       // Bytes <= 0x20 unsigned: min(v, 0x20) == v.
-      const __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(v, space), v);
-      __m128i sp = _mm_or_si128(_mm_cmpeq_epi8(v, slash),
-                                _mm_cmpeq_epi8(v, percent));
+      __m128i sp = _mm_cmpeq_epi8(_mm_min_epu8(v, space), v);
+      sp = _mm_or_si128(sp, _mm_cmpeq_epi8(v, percent));
       sp = _mm_or_si128(sp, _mm_cmpeq_epi8(v, dot));
-      sp = _mm_or_si128(sp, _mm_cmpeq_epi8(v, question));
       sp = _mm_or_si128(sp, _mm_cmpeq_epi8(v, backslash));
       sp = _mm_or_si128(sp, _mm_cmpeq_epi8(v, hash));
       sp = _mm_or_si128(sp, _mm_cmpeq_epi8(v, del));
-      sp = _mm_or_si128(sp, low);
-      unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(sp));
-      mask &= ~((1u << (i - at0)) - 1);  // bytes an earlier block saw
-      while (mask != 0) {
-        ok = special(at0 + static_cast<size_t>(__builtin_ctz(mask)));
-        if (!ok || (kTarget && stop)) break;
-        mask &= mask - 1;
+      unsigned others = static_cast<unsigned>(_mm_movemask_epi8(sp)) & fresh;
+      if (kTarget) {
+        const unsigned q =
+            static_cast<unsigned>(
+                _mm_movemask_epi8(_mm_cmpeq_epi8(v, question))) &
+            fresh;
+        if (q != 0) {
+          const unsigned before = (q & -q) - 1;
+          slashes_m &= before;
+          doubled &= before;
+          others &= before;
+          stop = true;
+          *path_len = at0 + static_cast<size_t>(__builtin_ctz(q));
+        }
       }
+      // An empty segment is allowed only as the trailing slash.
+      if (doubled != 0) return false;
+      for (; others != 0; others &= others - 1) {
+        const size_t at = at0 + static_cast<size_t>(__builtin_ctz(others));
+        if (!PathSpecial<kTarget>(p, n, at)) return false;
+      }
+      for (; slashes_m != 0 && count < cap; slashes_m &= slashes_m - 1) {
+        slashes[count++] = static_cast<uint32_t>(
+            at0 + static_cast<size_t>(__builtin_ctz(slashes_m)));
+      }
+      if (stop) break;
       i = at0 + 16;
     }
     *count_out = count;
-    return ok;
+    return true;
   }
 #endif
+  bool ok = true;
   for (; i < n; ++i) {
     if (kPathBytes.cls[static_cast<unsigned char>(p[i])] == kPlain) continue;
-    if (!special(i)) {
+    if (kTarget && p[i] == '?') {
+      *path_len = i;
+      break;
+    }
+    if (p[i] == '/') {
+      // An empty segment is allowed only as the trailing slash.
+      if (p[i - 1] == '/') {
+        ok = false;
+        break;
+      }
+      if (count < cap) slashes[count++] = static_cast<uint32_t>(i);
+      continue;
+    }
+    if (!PathSpecial<kTarget>(p, n, i)) {
       ok = false;
       break;
     }
-    if (kTarget && stop) break;
   }
   *count_out = count;
   return ok;
