@@ -219,6 +219,17 @@ class Compiler {
     return it->second;
   }
 
+  // PoolName for a namespace: a route's backends are mostly in the route's
+  // namespace, so the last one answers without a hash lookup
+  // (BM_Match_Compile_*).
+  uint32_t PoolNamespace(absl::string_view ns) {
+    if (last_ns_offset_ == kNone || ns != last_ns_) {
+      last_ns_ = ns;
+      last_ns_offset_ = PoolName(ns);
+    }
+    return last_ns_offset_;
+  }
+
   absl::string_view Lower(absl::string_view text) {
     for (char c : text) {
       if (absl::ascii_isupper(static_cast<unsigned char>(c))) {
@@ -436,7 +447,7 @@ class Compiler {
     for (int r = 0; r < cfg.routes_size(); ++r) {
       const v1::Route& route = cfg.routes(r);
       s_.rule_base.push_back(static_cast<uint32_t>(s_.rules.size()));
-      s_.route_names.push_back(PoolName(route.namespace_()));
+      s_.route_names.push_back(PoolNamespace(route.namespace_()));
       s_.route_names.push_back(PoolName(route.name()));
       for (int k = 0; k < route.rules_size(); ++k) {
         const v1::Rule& rule = route.rules(k);
@@ -447,7 +458,7 @@ class Compiler {
         s_.backend_base.push_back(
             static_cast<uint32_t>(s_.backend_names.size() / 2));
         for (const v1::Backend& b : rule.backends()) {
-          s_.backend_names.push_back(PoolName(b.namespace_()));
+          s_.backend_names.push_back(PoolNamespace(b.namespace_()));
           s_.backend_names.push_back(PoolName(b.name()));
         }
         // Cumulative weights: inline for up to four backends (the common
@@ -818,6 +829,8 @@ class Compiler {
   SnapshotImpl& s_;
   const v1::Snapshot& cfg_;
   absl::flat_hash_map<absl::string_view, uint32_t> name_ids_;
+  absl::string_view last_ns_;
+  uint32_t last_ns_offset_ = kNone;
   absl::flat_hash_map<absl::string_view, const RE2*> regex_cache_;
   std::vector<PendingHttp> http_tmpl_;
   std::vector<PendingGrpc> grpc_tmpl_;
