@@ -295,21 +295,9 @@ class Compiler {
       *error = "too many rules or matches for the matcher";
       return fail();
     }
-    if (rule.http_matches_size() == 0) {
-      PendingHttp p;
-      p.kind = PathKind::kPrefix;
-      p.value_len = 1;
-      p.route = route;
-      p.rule = rule_idx;
-      p.cand.rule_id = rule_id;
-      p.cand.route = route;
-      p.cand.rule = static_cast<uint16_t>(rule_idx);
-      p.cand.fixed_backend = static_cast<int16_t>(fixed_backend);
-      p.cand.cond_begin = static_cast<uint32_t>(s_.conds.size());
-      http_tmpl_.push_back(p);
-    }
-    for (int m = 0; m < rule.http_matches_size(); ++m) {
-      const v1::HttpMatch& hm = rule.http_matches(m);
+    // A candidate of this rule; match -1 is the implicit PathPrefix "/" of a
+    // rule without matches.
+    auto candidate = [&](int m) {
       PendingHttp p;
       p.route = route;
       p.rule = rule_idx;
@@ -318,6 +306,18 @@ class Compiler {
       p.cand.rule = static_cast<uint16_t>(rule_idx);
       p.cand.fixed_backend = static_cast<int16_t>(fixed_backend);
       p.cand.match = static_cast<int16_t>(m);
+      p.cand.cond_begin = static_cast<uint32_t>(s_.conds.size());
+      return p;
+    };
+    if (rule.http_matches_size() == 0) {
+      PendingHttp p = candidate(-1);
+      p.kind = PathKind::kPrefix;
+      p.value_len = 1;
+      http_tmpl_.push_back(p);
+    }
+    for (int m = 0; m < rule.http_matches_size(); ++m) {
+      const v1::HttpMatch& hm = rule.http_matches(m);
+      PendingHttp p = candidate(m);
       // HTTPMethod is an enumeration of at most 7 letters: packed into a
       // word, a method compares without touching the message.
       if (hm.method().size() > sizeof(p.cand.method)) {
@@ -364,7 +364,6 @@ class Compiler {
             return fail();
         }
       }
-      p.cand.cond_begin = static_cast<uint32_t>(s_.conds.size());
       if (!AddConds(hm.headers(), error)) return fail();
       if (hm.headers_size() > 0xff || hm.query_params_size() > 0xff) {
         *error = "too many header or query matches for the matcher";
@@ -385,21 +384,19 @@ class Compiler {
       grpc_tmpl_.resize(first);
       return false;
     };
-    if (rule.grpc_matches_size() == 0) {
-      PendingGrpc p;
-      p.route = route;
-      p.rule = rule_idx;
-      p.cand.rule_id = rule_id;
-      p.cand.cond_begin = static_cast<uint32_t>(s_.conds.size());
-      grpc_tmpl_.push_back(p);
-    }
-    for (int m = 0; m < rule.grpc_matches_size(); ++m) {
-      const v1::GrpcMatch& gm = rule.grpc_matches(m);
+    auto candidate = [&](int m) {
       PendingGrpc p;
       p.route = route;
       p.rule = rule_idx;
       p.cand.rule_id = rule_id;
       p.cand.match = m;
+      p.cand.cond_begin = static_cast<uint32_t>(s_.conds.size());
+      return p;
+    };
+    if (rule.grpc_matches_size() == 0) grpc_tmpl_.push_back(candidate(-1));
+    for (int m = 0; m < rule.grpc_matches_size(); ++m) {
+      const v1::GrpcMatch& gm = rule.grpc_matches(m);
+      PendingGrpc p = candidate(m);
       if (gm.type() == v1::MATCH_TYPE_REGULAR_EXPRESSION) {
         if (!gm.service().empty()) {
           p.cand.service_re = Regex(gm.service(), error);
@@ -417,7 +414,6 @@ class Compiler {
         *error = "unsupported gRPC method match type";
         return fail();
       }
-      p.cand.cond_begin = static_cast<uint32_t>(s_.conds.size());
       if (!AddConds(gm.headers(), error)) return fail();
       p.cand.num_headers = static_cast<uint16_t>(gm.headers_size());
       grpc_tmpl_.push_back(p);
