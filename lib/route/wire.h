@@ -1,10 +1,10 @@
 // Reading single fields out of a serialized message without parsing it.
 //
 // The snapshot keeps its gwapi.v1.Snapshot only in wire form (a parsed copy
-// costs about six times the bytes); the readers that run per request
-// (route and backend names, a backend's verdict) find their fields in it
-// directly. Nothing here allocates: strings come back as views into the
-// bytes they were read from.
+// costs about six times the bytes); the readers that run per request (a
+// route's kind; a backend's port, weight and verdict) find their fields in
+// it directly. Nothing here allocates: bytes come back as views into the
+// message they were read from.
 #ifndef GWAPI_LIB_ROUTE_WIRE_H_
 #define GWAPI_LIB_ROUTE_WIRE_H_
 
