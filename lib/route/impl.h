@@ -395,10 +395,11 @@ class SnapshotImpl {
   std::string serialized;
   // Each route's bytes within `serialized`, in message order.
   std::vector<Range> route_bytes;
-  // The names RouteAt() and BackendAt() lend, each distinct one once and
-  // NUL-terminated (the C ABI lends them as C strings): offsets into
-  // `names` (see Name()), two per route (namespace, name) and two per
-  // backend of each rule in rule order, from backend_base[rule id].
+  // The names RouteAt() and BackendAt() lend, NUL-terminated (the C ABI
+  // lends them as C strings; each namespace once, a backend name once per
+  // route): offsets into `names` (see Name()), two per route (namespace,
+  // name) and two per backend of each rule in rule order, from
+  // backend_base[rule id].
   std::string names;
   std::vector<uint32_t> route_names;
   std::vector<uint32_t> backend_names;
