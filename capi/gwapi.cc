@@ -499,7 +499,7 @@ gwapi_status gwapi_snapshot_load(const char* data, size_t len, gwapi_snapshot** 
       return SetError(err, GWAPI_INVALID_ARGUMENT,
                       "the bytes are not a serialized gwapi.v1.Snapshot message");
     }
-    auto snap = gwapi::route::Snapshot::Load(std::string(data, len));
+    auto snap = gwapi::route::Snapshot::Load(len == 0 ? std::string() : std::string(data, len));
     if (!snap.ok()) return FromStatus(snap.status(), err);
     *out = new gwapi_snapshot{std::move(snap).value()};
     return GWAPI_OK;

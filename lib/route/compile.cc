@@ -464,14 +464,12 @@ class Compiler {
         info.rule = k;
         s_.backend_base.push_back(
             static_cast<uint32_t>(s_.backend_names.size() / 2));
-        for (const v1::Backend& b : rule.backends()) {
-          s_.backend_names.push_back(PoolNamespace(b.namespace_()));
-          s_.backend_names.push_back(PoolBackendName(b.name()));
-        }
         // Cumulative weights: inline for up to four backends (the common
         // case, no second array to read), else in `cum_weights`.
         uint64_t cum = 0;
         for (const v1::Backend& b : rule.backends()) {
+          s_.backend_names.push_back(PoolNamespace(b.namespace_()));
+          s_.backend_names.push_back(PoolBackendName(b.name()));
           cum += b.weight();
           if (!b.valid()) info.all_valid = false;
         }

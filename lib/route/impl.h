@@ -439,6 +439,8 @@ class SnapshotImpl {
   // Compiles `config`, whose serialized form is already in `serialized`.
   absl::Status Compile(const gwapi::v1::Snapshot& config);
 
+  // One past the id of route `route`'s last rule (a valid route index).
+  uint32_t RulesEnd(int32_t route) const;
   // The id of rule `rule` of route `route` (index in `rules`), or kNone.
   uint32_t RuleId(int32_t route, int32_t rule) const;
   // A name PoolName added: its length, then its bytes and a NUL. Names may

@@ -31,16 +31,19 @@ bool SnapshotImpl::RuleBytes(int32_t route, int32_t rule,
          wire::NthBytes(bytes, v1::Route::kRulesFieldNumber, rule, out);
 }
 
+uint32_t SnapshotImpl::RulesEnd(int32_t route) const {
+  return static_cast<size_t>(route) + 1 < rule_base.size()
+             ? rule_base[route + 1]
+             : static_cast<uint32_t>(rules.size());
+}
+
 uint32_t SnapshotImpl::RuleId(int32_t route, int32_t rule) const {
   if (route < 0 || static_cast<size_t>(route) >= rule_base.size() ||
       rule < 0) {
     return kNone;
   }
   const uint32_t id = rule_base[route] + static_cast<uint32_t>(rule);
-  const uint32_t end = static_cast<size_t>(route) + 1 < rule_base.size()
-                           ? rule_base[route + 1]
-                           : static_cast<uint32_t>(rules.size());
-  return id < end ? id : kNone;
+  return id < RulesEnd(route) ? id : kNone;
 }
 
 const v1::Rule* SnapshotImpl::Detail(int32_t route, int32_t rule) const {
@@ -67,10 +70,7 @@ bool Snapshot::RouteAt(int32_t route, RouteInfo* out) const {
       wire::Varint(bytes, v1::Route::kKindFieldNumber, 0));
   out->ns = s.Name(s.route_names[2 * route]);
   out->name = s.Name(s.route_names[2 * route + 1]);
-  const uint32_t end = static_cast<size_t>(route) + 1 < s.rule_base.size()
-                           ? s.rule_base[route + 1]
-                           : static_cast<uint32_t>(s.rules.size());
-  out->rule_count = static_cast<int32_t>(end - s.rule_base[route]);
+  out->rule_count = static_cast<int32_t>(s.RulesEnd(route) - s.rule_base[route]);
   return true;
 }
 
